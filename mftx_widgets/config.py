@@ -1,0 +1,13 @@
+"""Tolerances and defaults in one place (tests read precision from here)."""
+
+#: x0 rows are accepted as unit vectors when abs(|x_i| - 1) <= NORM_TOL.
+NORM_TOL = 1e-6
+#: default time step of simulate() and Simulation (time units of THEORY.md).
+DEFAULT_DT = 0.05
+#: tokens i, j are linked into one cluster when 1 - <x_i, x_j> <= CLUSTER_TOL
+#: (single linkage; 1e-2 is an angle of about 8 degrees).
+CLUSTER_TOL = 1e-2
+#: largest beta * max score for which exp() stays representable (float64 / float32).
+MAX_EXP_ARG = {"float64": 700.0, "float32": 80.0}
+#: n at or above which the parallel (prange) kernel may be used, if more than one core is effective.
+PARALLEL_MIN_N = 4096

@@ -1,0 +1,224 @@
+"""Steppers (Euler, RK4, Euler-Maruyama) with retraction to the sphere; Simulation and simulate() -> Trajectory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..config import DEFAULT_DT
+from . import _validate as v
+from .kernels import _velocity, check_state
+from .models import Attention
+
+METHODS = {"rk4": "rk4", "euler": "euler", "em": "em", "euler-maruyama": "em"}
+
+
+class SimulationError(RuntimeError):
+    """A step produced a non-finite state; the message says what to change (usually: lower dt)."""
+
+
+def _fix_advice(model: Attention, dt: float) -> str:
+    rate = 2.0 * np.exp(min(model.beta, 700.0)) if model.kind == "USA" else 2.0
+    return (f"the state became non-finite with dt = {dt:g}: lower dt (the fastest rate here is about "
+            f"{rate:.3g}, so dt below {2.0 / rate:.3g} is needed" + (", or use kind='SA'" if model.kind == "USA" else "")
+            + ")")
+
+
+class Simulation:
+    """A resumable solver: step(k) advances k steps of size dt; state in .x (n, d), time in .t.
+
+    Parameters
+    ----------
+    model : Attention
+    x0 : (n, d) array
+        Initial tokens (unit rows for Post-LN / nGPT; residual stream z for Pre-, Peri-, Mix-LN).
+    dt : float > 0
+        Time step.
+    method : "rk4" | "euler" | "em" or None
+        None picks RK4, or Euler-Maruyama when model.noise > 0 (the only stochastic scheme).
+    seed : int or None
+        Seed of the Brownian increments.
+    """
+
+    def __init__(self, model: Attention, x0, dt: float = DEFAULT_DT, method: str | None = None,
+                 seed: int | None = 0, t0: float = 0.0) -> None:
+        if not isinstance(model, Attention):
+            raise ValueError(f"model must be an mftx_widgets.Attention, got {type(model).__name__}")
+        self.model = model
+        self.dt = v.real("dt", dt, low=0.0, low_open=True)
+        if method is None:
+            method = "em" if model.noise > 0 else "rk4"
+        self.method = v.choice("method", method, METHODS)
+        if model.noise > 0 and self.method != "em":
+            raise ValueError(f"method must be 'em' (Euler-Maruyama) when noise > 0, got {method!r}")
+        if seed is not None:
+            seed = v.integer("seed", seed, low=0)
+        self.seed = seed
+        self.t0 = v.real("t0", t0)
+        self._x0 = check_state(model, x0, "x0")
+        self.reset()
+
+    # -- state ---------------------------------------------------------------------------------
+    def reset(self, x0=None) -> Simulation:
+        """Back to t0 with x0 (or the original start); the noise stream restarts from the seed."""
+        if x0 is not None:
+            self._x0 = check_state(self.model, x0, "x0")
+        self._x = self._x0.copy()
+        self.t = self.t0
+        self.steps = 0
+        self.rng = np.random.default_rng(self.seed)
+        n, d = self._x.shape
+        self._k = [np.empty((n, d), dtype=self._x.dtype) for _ in range(4)]
+        self._tmp = np.empty((n, d), dtype=self._x.dtype)
+        return self
+
+    @property
+    def x(self) -> np.ndarray:
+        """Current state (n, d), a read-only view (copy it to keep it)."""
+        view = self._x.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def directions(self) -> np.ndarray:
+        """Current token directions x / |x| (n, d)."""
+        return self._x / np.linalg.norm(self._x, axis=1, keepdims=True)
+
+    @property
+    def n(self) -> int:
+        return self._x.shape[0]
+
+    @property
+    def d(self) -> int:
+        return self._x.shape[1]
+
+    # -- stepping ------------------------------------------------------------------------------
+    def _retract(self, x: np.ndarray) -> None:
+        if self.model.on_sphere:
+            x /= np.linalg.norm(x, axis=1, keepdims=True)
+
+    def _one(self, dt: float) -> None:
+        m, x, t = self.model, self._x, self.t
+        k1, k2, k3, k4 = self._k
+        tmp = self._tmp
+        if self.method == "euler" or self.method == "em":
+            _velocity(m, x, t, k1)
+            x += dt * k1
+            if m.noise > 0:
+                # tangent Brownian increment sqrt(2 noise dt) P_x xi; projection + retraction gives
+                # Brownian motion on the sphere (Ito drift -(d-1) noise x appears from the renormalisation).
+                r = np.linalg.norm(self._x_prev, axis=1, keepdims=True)
+                u = self._x_prev / r
+                xi = self.rng.standard_normal(x.shape).astype(x.dtype, copy=False)
+                xi -= np.sum(xi * u, axis=1, keepdims=True) * u
+                x += np.sqrt(2.0 * m.noise * dt) * r * xi
+        else:
+            h = x.dtype.type(dt)
+            _velocity(m, x, t, k1)
+            np.multiply(k1, h / 2, out=tmp)
+            tmp += x
+            _velocity(m, tmp, t + dt / 2, k2)
+            np.multiply(k2, h / 2, out=tmp)
+            tmp += x
+            _velocity(m, tmp, t + dt / 2, k3)
+            np.multiply(k3, h, out=tmp)
+            tmp += x
+            _velocity(m, tmp, t + dt, k4)
+            k2 += k3
+            k2 *= 2
+            k1 += k2
+            k1 += k4
+            x += (h / 6) * k1
+        self._retract(x)
+
+    def step(self, k: int = 1) -> Simulation:
+        """Advance k steps of size dt. Raises SimulationError (state kept at the last finite step) on blow-up."""
+        k = v.integer("k", k, low=0)
+        for _ in range(k):
+            self._x_prev = self._x.copy()
+            self._one(self.dt)
+            if not np.all(np.isfinite(self._x)):
+                self._x[...] = self._x_prev
+                raise SimulationError(f"at t = {self.t:g}: " + _fix_advice(self.model, self.dt))
+            self.steps += 1
+            self.t = self.t0 + self.steps * self.dt
+        return self
+
+    def advance_to(self, t: float) -> Simulation:
+        """Step until t (the last step is shortened to land exactly on t)."""
+        t = v.real("t", t, low=self.t)
+        while t - self.t > 1e-12 * max(1.0, abs(t)):
+            if t - self.t < self.dt * (1 + 1e-9):
+                self._x_prev = self._x.copy()
+                self._one(t - self.t)
+                if not np.all(np.isfinite(self._x)):
+                    self._x[...] = self._x_prev
+                    raise SimulationError(f"at t = {self.t:g}: " + _fix_advice(self.model, self.dt))
+                self.t = t
+                break
+            self.step(1)
+        return self
+
+    def code(self) -> str:
+        """Python that recreates this simulation's model and settings (x0 must be supplied)."""
+        return (f"sim = mw.Simulation({self.model.code()}, x0, dt={self.dt!r}, method={self.method!r}, "
+                f"seed={self.seed!r})")
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """A finished run: times t (T,), states x (T, n, d), the model and the settings that made it."""
+
+    t: np.ndarray
+    x: np.ndarray
+    model: Attention
+    dt: float
+    method: str
+    seed: int | None = None
+    status: str = "success"
+    message: str = ""
+    extra: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return self.x.shape[1]
+
+    @property
+    def d(self) -> int:
+        return self.x.shape[2]
+
+    @property
+    def directions(self) -> np.ndarray:
+        """x / |x| (T, n, d): the token directions (equal to x for Post-LN and nGPT)."""
+        return self.x / np.linalg.norm(self.x, axis=2, keepdims=True)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def simulate(model: Attention, x0, t_max: float, dt: float = DEFAULT_DT, save_every: int = 1,
+             method: str | None = None, seed: int | None = 0) -> Trajectory:
+    """Integrate from t = 0 to t_max, saving every save_every steps (and at t_max).
+
+    Returns a Trajectory with t (T,) and x (T, n, d). Raises SimulationError if the state blows up
+    (the message says how to choose dt).
+    """
+    t_max = v.real("t_max", t_max, low=0.0)
+    save_every = v.integer("save_every", save_every, low=1)
+    sim = Simulation(model, x0, dt=dt, method=method, seed=seed)
+    n_full = int(np.floor(t_max / sim.dt + 1e-9))
+    ts = [0.0]
+    xs = [sim.x.copy()]
+    done = 0
+    while done < n_full:
+        k = min(save_every, n_full - done)
+        sim.step(k)
+        done += k
+        ts.append(sim.t)
+        xs.append(sim.x.copy())
+    if t_max - sim.t > 1e-12 * max(1.0, t_max):
+        sim.advance_to(t_max)
+        ts.append(sim.t)
+        xs.append(sim.x.copy())
+    return Trajectory(t=np.asarray(ts), x=np.stack(xs), model=model, dt=sim.dt, method=sim.method, seed=seed)

@@ -1,0 +1,138 @@
+"""The model spec: one frozen dataclass read by the solvers, the sliders and the presets."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..config import MAX_EXP_ARG
+from . import _validate as v
+
+KINDS = {"sa": "SA", "usa": "USA"}
+NORMS = {
+    "post": "post", "post-ln": "post", "postln": "post",
+    "pre": "pre", "pre-ln": "pre", "preln": "pre",
+    "peri": "peri", "peri-ln": "peri", "periln": "peri",
+    "mix": "mix", "mix-ln": "mix", "mixln": "mix",
+    "ngpt": "ngpt",
+}
+#: schemes whose state stays on the unit sphere (the others keep a residual stream z in R^d).
+ON_SPHERE = ("post", "ngpt")
+
+
+@dataclass(frozen=True, eq=False)
+class Attention:
+    """Self-attention dynamics of n tokens (THEORY.md sections 2 and 6).
+
+    Parameters
+    ----------
+    beta : float >= 0
+        Inverse temperature.
+    kind : "SA" | "USA"
+        Softmax-normalised or unnormalised (1/n) attention.
+    Q, K, V : (d, d) arrays or None
+        Query, key, value matrices (None = identity).
+    norm : "post" | "pre" | "peri" | "mix" | "ngpt"
+        Normalization scheme (THEORY.md section 6 table). "post" is the default sphere dynamics.
+    alpha : float > 0
+        nGPT step size (speed factor).
+    mix_switch : float >= 0
+        Mix-LN: time at which Post-LN switches to Pre-LN.
+    noise : float >= 0
+        Temperature 1/kappa of the SDE dX = drift dt + sqrt(2 * noise) dW on the sphere (0: deterministic).
+    dtype : "float64" | "float32"
+        Floating type of the state and the kernels.
+    """
+
+    beta: float = 1.0
+    kind: str = "SA"
+    Q: np.ndarray | None = field(default=None, repr=False)
+    K: np.ndarray | None = field(default=None, repr=False)
+    V: np.ndarray | None = field(default=None, repr=False)
+    norm: str = "post"
+    alpha: float = 1.0
+    mix_switch: float = 1.0
+    noise: float = 0.0
+    dtype: str = "float64"
+
+    def __post_init__(self) -> None:
+        s = object.__setattr__
+        s(self, "beta", v.real("beta", self.beta, low=0.0))
+        s(self, "kind", v.choice("kind", self.kind, KINDS))
+        s(self, "norm", v.choice("norm", self.norm, NORMS))
+        s(self, "alpha", v.real("alpha", self.alpha, low=0.0, low_open=True))
+        s(self, "mix_switch", v.real("mix_switch", self.mix_switch, low=0.0))
+        s(self, "noise", v.real("noise", self.noise, low=0.0))
+        s(self, "dtype", v.dtype(self.dtype))
+        mats = {k: v.matrix(k, getattr(self, k)) for k in "QKV"}
+        sizes = {m.shape[0] for m in mats.values() if m is not None}
+        if len(sizes) > 1:
+            raise ValueError(f"Q, K, V must all be (d, d) with the same d, got sizes {sorted(sizes)}")
+        for k, m in mats.items():
+            s(self, k, None if m is None or np.array_equal(m, np.eye(m.shape[0])) else m)
+            if getattr(self, k) is not None:
+                getattr(self, k).setflags(write=False)
+        # largest score beta * <Q x, K y> over unit x, y: exp() of it must be representable for USA
+        limit = MAX_EXP_ARG[self.dtype]
+        if self.kind == "USA" and self.max_score > limit:
+            raise ValueError(
+                f"beta = {self.beta:g} is too large for USA in {self.dtype}: the weights exp(beta <Qx, Ky>) "
+                f"overflow; need beta * |Q| |K| <= {limit:g} (use kind='SA', which is stable at any beta)"
+            )
+
+    @property
+    def max_score(self) -> float:
+        """Upper bound of beta * <Q x, K y> over unit vectors x, y."""
+        nq = 1.0 if self.Q is None else float(np.linalg.norm(self.Q, 2))
+        nk = 1.0 if self.K is None else float(np.linalg.norm(self.K, 2))
+        return self.beta * nq * nk
+
+    @property
+    def identity(self) -> bool:
+        """True when Q = K = V = I (the gradient-flow case of THEORY.md section 3)."""
+        return self.Q is None and self.K is None and self.V is None
+
+    @property
+    def on_sphere(self) -> bool:
+        """True when the state is unit vectors (Post-LN, nGPT); False for a residual stream z in R^d."""
+        return self.norm in ON_SPHERE
+
+    @property
+    def dimension(self) -> int | None:
+        """d fixed by Q, K or V, or None."""
+        for m in (self.Q, self.K, self.V):
+            if m is not None:
+                return m.shape[0]
+        return None
+
+    def replace(self, **changes) -> Attention:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def code(self) -> str:
+        """Python that recreates this model (matrices shown as a note if present)."""
+        parts = [f"beta={self.beta!r}", f"kind={self.kind!r}"]
+        defaults = {"norm": "post", "alpha": 1.0, "mix_switch": 1.0, "noise": 0.0, "dtype": "float64"}
+        for k, dv in defaults.items():
+            val = getattr(self, k)
+            if val != dv:
+                parts.append(f"{k}={val!r}")
+        if not self.identity:
+            parts.append("Q=Q, K=K, V=V")
+        return f"mw.Attention({', '.join(parts)})"
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Attention):
+            return NotImplemented
+        for f in dataclasses.fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                if a is None or b is None or not np.array_equal(a, b):
+                    return False
+            elif a != b:
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]

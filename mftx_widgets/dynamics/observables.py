@@ -1,0 +1,157 @@
+"""Observables of a token configuration x (n, d): energy, cosines, order parameter, clusters.
+
+Rows need not be unit: the direction x_i / |x_i| is used (Pre-LN residual streams), except by energy_gram.
+Pairwise sums stream in row blocks (memory O(block * n)).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from ..config import CLUSTER_TOL, MAX_EXP_ARG
+from . import _validate as v
+
+_BLOCK = 1024
+
+
+def _dirs(x, name: str = "x") -> np.ndarray:
+    arr = v.points(name, x, unit=False, dtype_name="float64")
+    return arr / np.linalg.norm(arr, axis=1, keepdims=True)
+
+
+def _blocks(n: int):
+    for s in range(0, n, _BLOCK):
+        yield s, min(n, s + _BLOCK)
+
+
+def energy(x, beta: float) -> float:
+    """E_beta = (1 / (2 beta n^2)) sum_ij exp(beta <x_i, x_j>) (THEORY.md section 3).
+
+    beta = 0: the constant 1/(2 beta) is dropped and the beta -> 0 limit |m|^2 / 2 is returned.
+    beta must be <= 700 (exp overflow); use energy_ratio for any beta.
+    """
+    beta = v.real("beta", beta, low=0.0, high=MAX_EXP_ARG["float64"])
+    u = _dirs(x)
+    n = u.shape[0]
+    if beta == 0.0:
+        m = u.mean(axis=0)
+        return float(0.5 * m @ m)
+    return float(np.exp(beta) * energy_ratio(u, beta) / (2.0 * beta))
+
+
+def energy_ratio(x, beta: float) -> float:
+    """E_beta / E_max = (1/n^2) sum_ij exp(beta (<x_i, x_j> - 1)) in (0, 1]; 1 only for a single point."""
+    beta = v.real("beta", beta, low=0.0)
+    u = _dirs(x)
+    n = u.shape[0]
+    tot = 0.0
+    for a, b in _blocks(n):
+        tot += np.exp(beta * (u[a:b] @ u.T - 1.0)).sum()
+    return float(tot / (n * n))
+
+
+def mean_vector(x) -> np.ndarray:
+    """m = (1/n) sum_i x_i (d,) of the directions."""
+    return _dirs(x).mean(axis=0)
+
+
+def order_parameter(x) -> float:
+    """|m| = |(1/n) sum_i x_i| in [0, 1] (Kuramoto's r on the circle)."""
+    return float(np.linalg.norm(mean_vector(x)))
+
+
+def mean_cosine(x) -> float:
+    """Mean pairwise cosine (1/(n(n-1))) sum_{i != j} <x_i, x_j> = (n |m|^2 - 1) / (n - 1); 1 if n = 1."""
+    u = _dirs(x)
+    n = u.shape[0]
+    if n == 1:
+        return 1.0
+    s = u.sum(axis=0)
+    return float((s @ s - n) / (n * (n - 1)))
+
+
+def min_cosine(x) -> float:
+    """min_{i != j} <x_i, x_j>; 1 if n = 1."""
+    u = _dirs(x)
+    n = u.shape[0]
+    if n == 1:
+        return 1.0
+    best = np.inf
+    for a, b in _blocks(n):
+        g = u[a:b] @ u.T
+        g[np.arange(b - a), np.arange(a, b)] = np.inf
+        best = min(best, float(g.min()))
+    return float(min(best, 1.0))
+
+
+def cosine_histogram(x, bins: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram of <x_i, x_j> over pairs i < j on [-1, 1]: (counts (bins,), edges (bins + 1,))."""
+    bins = v.integer("bins", bins, low=1)
+    u = _dirs(x)
+    n = u.shape[0]
+    edges = np.linspace(-1.0, 1.0, bins + 1)
+    counts = np.zeros(bins, dtype=np.int64)
+    for a, b in _blocks(n):
+        g = np.clip(u[a:b] @ u.T, -1.0, 1.0)
+        iu = np.arange(a, b)[:, None] < np.arange(n)[None, :]
+        counts += np.histogram(g[iu], bins=edges)[0]
+    return counts, edges
+
+
+@nb.njit(cache=True)
+def _link(u, tol):
+    n, d = u.shape
+    parent = np.arange(n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            s = 0.0
+            for k in range(d):
+                s += u[i, k] * u[j, k]
+            if 1.0 - s <= tol:
+                a = i
+                while parent[a] != a:
+                    parent[a] = parent[parent[a]]
+                    a = parent[a]
+                b = j
+                while parent[b] != b:
+                    parent[b] = parent[parent[b]]
+                    b = parent[b]
+                if a != b:
+                    if a < b:
+                        parent[b] = a
+                    else:
+                        parent[a] = b
+    labels = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        a = i
+        while parent[a] != a:
+            a = parent[a]
+        labels[i] = a
+    return labels
+
+
+def clusters(x, tol: float = CLUSTER_TOL) -> np.ndarray:
+    """Cluster labels (n,) int, 0..k-1 in order of first appearance.
+
+    Single linkage: i and j are joined when 1 - <x_i, x_j> <= tol (default config.CLUSTER_TOL = 1e-2,
+    an angle of about 8 degrees), and clusters are the connected components.
+    """
+    tol = v.real("tol", tol, low=0.0, high=2.0)
+    roots = _link(_dirs(x), tol)
+    _, labels = np.unique(roots, return_inverse=True)
+    order = {}
+    out = np.empty_like(labels)
+    for i, lab in enumerate(labels):
+        out[i] = order.setdefault(lab, len(order))
+    return out
+
+
+def cluster_count(x, tol: float = CLUSTER_TOL) -> int:
+    """Number of clusters (see clusters())."""
+    return int(clusters(x, tol).max() + 1)
+
+
+def cluster_sizes(x, tol: float = CLUSTER_TOL) -> np.ndarray:
+    """Sizes of the clusters, largest first."""
+    return np.sort(np.bincount(clusters(x, tol)))[::-1]

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Debian chromium included) and run the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+python3 -m pip install -q -e ".[test]"
+python3 -m ruff check .
+python3 -m pytest -q "$@"
