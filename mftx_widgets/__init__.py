@@ -6,7 +6,7 @@ The numerics (mftx_widgets.dynamics) import no UI module; the widgets load on fi
 
 from __future__ import annotations
 
-from . import config
+from . import config, dynamics
 from .dynamics import (
     Attention,
     Simulation,
@@ -19,7 +19,6 @@ from .dynamics import (
     simulate,
     velocity,
 )
-from . import dynamics
 
 __version__ = "0.1.0"
 

@@ -28,7 +28,8 @@ WITH_RADIUS = ("pre", "peri", "mix")
 def weights(beta: float, n: int, rho, kind: str = "SA"):
     """Diagonal and off-diagonal attention weights (a, b) at inner product rho (overflow-safe).
 
-    SA: a = e^beta / Z, b = e^{beta rho} / Z, Z = e^beta + (n-1) e^{beta rho}.  USA: a = e^beta / n, b = e^{beta rho} / n.
+    SA: a = e^beta / Z, b = e^{beta rho} / Z, Z = e^beta + (n-1) e^{beta rho}.
+    USA: a = e^beta / n, b = e^{beta rho} / n.
     """
     rho = np.asarray(rho, dtype=float)
     if kind == "USA":

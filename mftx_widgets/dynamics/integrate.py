@@ -20,9 +20,9 @@ class SimulationError(RuntimeError):
 
 def _fix_advice(model: Attention, dt: float) -> str:
     rate = 2.0 * np.exp(min(model.beta, 700.0)) if model.kind == "USA" else 2.0
+    usa = ", or use kind='SA'" if model.kind == "USA" else ""
     return (f"the state became non-finite with dt = {dt:g}: lower dt (the fastest rate here is about "
-            f"{rate:.3g}, so dt below {2.0 / rate:.3g} is needed" + (", or use kind='SA'" if model.kind == "USA" else "")
-            + ")")
+            f"{rate:.3g}, so dt below {2.0 / rate:.3g} is needed{usa})")
 
 
 class Simulation:
@@ -132,15 +132,33 @@ class Simulation:
             x += (h / 6) * k1
         self._retract(x)
 
+    def _healthy(self) -> bool:
+        x = self._x
+        if not np.all(np.isfinite(x)):
+            return False
+        r = np.einsum("ij,ij->i", x, x)
+        if self.model.on_sphere:
+            return bool(np.max(np.abs(r - 1.0)) < 1e-3)
+        return bool(r.min() > 0.0)
+
+    def _guarded(self, dt: float) -> None:
+        """One step; on a non-finite or degenerate state restore the previous state and raise SimulationError."""
+        self._x_prev = self._x.copy()
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._one(dt)
+            ok = self._healthy()
+        except (ZeroDivisionError, FloatingPointError, OverflowError):
+            ok = False
+        if not ok:
+            self._x[...] = self._x_prev
+            raise SimulationError(f"at t = {self.t:g}: " + _fix_advice(self.model, self.dt))
+
     def step(self, k: int = 1) -> Simulation:
         """Advance k steps of size dt. Raises SimulationError (state kept at the last finite step) on blow-up."""
         k = v.integer("k", k, low=0)
         for _ in range(k):
-            self._x_prev = self._x.copy()
-            self._one(self.dt)
-            if not np.all(np.isfinite(self._x)):
-                self._x[...] = self._x_prev
-                raise SimulationError(f"at t = {self.t:g}: " + _fix_advice(self.model, self.dt))
+            self._guarded(self.dt)
             self.steps += 1
             self.t = self.t0 + self.steps * self.dt
         return self
@@ -150,11 +168,7 @@ class Simulation:
         t = v.real("t", t, low=self.t)
         while t - self.t > 1e-12 * max(1.0, abs(t)):
             if t - self.t < self.dt * (1 + 1e-9):
-                self._x_prev = self._x.copy()
-                self._one(t - self.t)
-                if not np.all(np.isfinite(self._x)):
-                    self._x[...] = self._x_prev
-                    raise SimulationError(f"at t = {self.t:g}: " + _fix_advice(self.model, self.dt))
+                self._guarded(t - self.t)
                 self.t = t
                 break
             self.step(1)

@@ -33,7 +33,6 @@ def energy(x, beta: float) -> float:
     """
     beta = v.real("beta", beta, low=0.0, high=MAX_EXP_ARG["float64"])
     u = _dirs(x)
-    n = u.shape[0]
     if beta == 0.0:
         m = u.mean(axis=0)
         return float(0.5 * m @ m)
