@@ -11,3 +11,7 @@ CLUSTER_TOL = 1e-2
 MAX_EXP_ARG = {"float64": 700.0, "float32": 80.0}
 #: n at or above which the parallel (prange) kernel may be used, if more than one core is effective.
 PARALLEL_MIN_N = 4096
+#: run the once-per-process thread probe (kernels.use_parallel) before using threads; False trusts the core count.
+PARALLEL_PROBE = True
+#: d at or above which the velocity kernels use BLAS tiles plus a fused exp pass (below: streaming SIMD loops).
+BLAS_MIN_D = 16
