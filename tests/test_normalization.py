@@ -1,0 +1,136 @@
+"""Normalization schemes (THEORY.md section 6 table): F3 for Pre-, Peri-, Mix-LN, nGPT (and USA), F4, F5,
+and Post-LN exponential vs Pre-LN polynomial collapse seen in particle runs."""
+
+import numpy as np
+import pytest
+
+import mftx_widgets as mw
+
+N, D, BETA, RHO0, T, DT = 10, 12, 2.0, 0.5, 3.0, 1e-2
+
+
+def equiangular_stats(z):
+    """(mean off-diagonal cosine, its spread, mean radius, radius spread) of a state z (n, d)."""
+    r = np.linalg.norm(z, axis=1)
+    u = z / r[:, None]
+    g = u @ u.T
+    off = g[~np.eye(len(z), dtype=bool)]
+    return off.mean(), off.max() - off.min(), r.mean(), r.max() - r.min()
+
+
+def one_minus_cos(z):
+    """Mean 1 - <u_i, u_j> over pairs, computed as |u_i - u_j|^2 / 2 (full relative precision near 1)."""
+    u = z / np.linalg.norm(z, axis=1, keepdims=True)
+    dist2 = ((u[:, None, :] - u[None, :, :]) ** 2).sum(-1) / 2.0
+    return dist2[~np.eye(len(z), dtype=bool)].mean()
+
+
+# ---- F3: particles started exactly equiangular stay equiangular and follow the ODE ---------------------------------
+
+@pytest.mark.parametrize("norm,variant,kind", [
+    ("pre", "pre", "SA"), ("peri", "peri", "SA"), ("ngpt", "ngpt", "SA"),
+    ("pre", "pre", "USA"), ("peri", "peri", "USA"), ("ngpt", "ngpt", "USA"), ("post", "USA", "USA"),
+])
+def test_F3_particles_match_equiangular_ode(norm, variant, kind):
+    x0 = mw.initial.equiangular(N, RHO0, d=D, seed=3)
+    model = mw.Attention(beta=BETA, kind=kind, norm=norm, alpha=1.5)
+    traj = mw.simulate(model, x0, T, dt=DT, save_every=25)
+    rho, r = mw.equiangular.solve(variant, BETA, N, RHO0, traj.t, alpha=1.5, kind=kind, return_radius=True)
+    s = np.array([equiangular_stats(z) for z in traj.x])
+    assert np.abs(s[:, 0] - rho).max() <= 1e-6
+    assert np.abs(s[:, 2] - r).max() <= 1e-6
+    assert s[:, 1].max() <= 1e-9 and s[:, 3].max() <= 1e-9        # stays equiangular, equal radii
+    assert rho[-1] > 0.9                                            # and it actually moved
+
+
+@pytest.mark.parametrize("kind", ["SA", "USA"])
+@pytest.mark.parametrize("switch", [1.0, 1.005])
+def test_F3_mix_ln_piecewise_particles_match_ode(kind, switch):
+    """Mix-LN = Post-LN until the switch, then Pre-LN from the same state (r = 1 at the switch)."""
+    x0 = mw.initial.equiangular(N, RHO0, d=D, seed=3)
+    first = mw.Simulation(mw.Attention(beta=BETA, kind=kind, norm="post"), x0, dt=DT).advance_to(switch)
+    second = mw.Simulation(mw.Attention(beta=BETA, kind=kind, norm="pre"), first.x.copy(), dt=DT)
+    second.advance_to(T - switch)
+    rho, r = mw.equiangular.solve("mix", BETA, N, RHO0, [0.0, switch, T], kind=kind, mix_switch=switch,
+                                  return_radius=True)
+    s = equiangular_stats(second.x)
+    assert abs(s[0] - rho[-1]) <= 1e-6 and abs(s[2] - r[-1]) <= 1e-6
+    assert r[1] == pytest.approx(1.0, abs=1e-9) and r[-1] > 1.5     # radius frozen before, grows after
+
+
+@pytest.mark.xfail(strict=True, reason="integrate.py: an RK4 step ending on the Mix-LN switch evaluates its last "
+                   "stage with Pre-LN (O(dt) error, dr ~ dt c / 6); patch in the helper report")
+@pytest.mark.parametrize("kind", ["SA", "USA"])
+def test_F3_mix_ln_single_simulation_matches_ode(kind):
+    x0 = mw.initial.equiangular(N, RHO0, d=D, seed=3)
+    sim = mw.Simulation(mw.Attention(beta=BETA, kind=kind, norm="mix", mix_switch=1.0), x0, dt=DT).advance_to(T)
+    rho, r = mw.equiangular.solve("mix", BETA, N, RHO0, [0.0, 1.0, T], kind=kind, mix_switch=1.0,
+                                  return_radius=True)
+    s = equiangular_stats(sim.x)
+    assert abs(s[0] - rho[-1]) <= 1e-6 and abs(s[2] - r[-1]) <= 1e-6
+
+
+# ---- F4: late-time rates of the ODEs --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("variant,beta,kw,rate", [
+    ("SA", 2.0, {}, 2.0), ("SA", 0.5, {}, 2.0), ("USA", 1.0, {}, 2.0 * np.e), ("USA", 4.0, {}, 2.0 * np.exp(4.0)),
+    ("ngpt", 2.0, {"alpha": 1.5}, 3.0), ("ngpt", 0.5, {"alpha": 0.5}, 1.0),
+])
+def test_F4_exponential_late_rates(variant, beta, kw, rate):
+    t = np.linspace(0.0, 24.0 / rate, 401)
+    om = mw.equiangular.one_minus_rho(variant, beta, N, RHO0, t, **kw)
+    measured = -np.gradient(np.log(om), t)
+    late = (om < 1e-6) & (om > 1e-10)       # 1e-10: one_minus_rho keeps >= 6 digits there
+    assert late.sum() >= 50
+    assert np.abs(measured[late] / rate - 1.0).max() <= 1e-3
+    assert mw.equiangular.late_rate(variant, beta=beta, **kw) == pytest.approx(rate, rel=1e-14)
+
+
+@pytest.mark.parametrize("variant", ["pre", "peri", "mix"])
+def test_F4_polynomial_tails_of_ln_variants(variant):
+    t = np.r_[0.0, 1.0, np.geomspace(1e3, 1e5, 9)]     # 1.0 = the Mix-LN switch
+    om = mw.equiangular.one_minus_rho(variant, BETA, N, RHO0, t)
+    _, r = mw.equiangular.solve(variant, BETA, N, RHO0, t, return_radius=True)
+    slope = np.diff(np.log(om[2:])) / np.diff(np.log(t[2:]))
+    assert np.abs(slope + 2.0).max() <= 1e-2
+    ratio = r[2:] / t[2:]
+    assert np.abs(ratio - 1.0).max() <= 1e-2
+    assert abs(ratio[-1] - 1.0) <= 1e-4                       # r(t)/t -> 1
+
+
+# ---- F5: large-n SA is the logistic curve -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("beta", [0.5, 2.0, 4.0])
+@pytest.mark.parametrize("n", [100, 10_000, 1_000_000])
+@pytest.mark.parametrize("rho0", [0.1, 0.5])
+def test_F5_large_n_sa_is_logistic(beta, n, rho0):
+    t = np.linspace(0.0, 2.0, 41)
+    err = np.abs(mw.equiangular.solve("SA", beta, n, rho0, t) - mw.equiangular.logistic(rho0, t)).max()
+    assert err <= 2.0 * np.exp(beta) / n
+
+
+# ---- Post-LN exponential vs Pre-LN polynomial, in particles ----------------------------------------------------
+
+def test_post_ln_exponential_vs_pre_ln_polynomial_particles():
+    n, beta = 6, 1.0
+    x0 = mw.initial.equiangular(n, RHO0)
+    runs = {}
+    for norm in ("post", "pre"):
+        traj = mw.simulate(mw.Attention(beta=beta, norm=norm), x0, 16.0, dt=0.02, save_every=50)
+        runs[norm] = (traj.t, np.array([one_minus_cos(z) for z in traj.x]))
+    t, post = runs["post"]
+    _, pre = runs["pre"]
+    late = t >= 8.0
+    post_rate = -np.polyfit(t[late], np.log(post[late]), 1)[0]
+    pre_rate = -np.polyfit(t[late], np.log(pre[late]), 1)[0]
+    pre_power = np.polyfit(np.log(t[late]), np.log(pre[late]), 1)[0]
+    assert post_rate == pytest.approx(2.0, rel=1e-2)               # 1 - rho ~ C e^{-2t}
+    assert pre_rate < 0.25                                          # not exponential ...
+    assert -2.2 <= pre_power <= -1.7                                # ... but ~ t^-2 (-> -2 as t grows, F4)
+    assert pre[-1] / post[-1] > 1e10
+    # both agree with their ODEs (Post-LN compared where one_minus_rho keeps full precision)
+    ode_pre = mw.equiangular.one_minus_rho("pre", beta, n, RHO0, t)
+    assert np.abs(pre / ode_pre - 1.0).max() <= 1e-6
+    ode_post = mw.equiangular.one_minus_rho("SA", beta, n, RHO0, t)
+    ok = ode_post > 1e-8
+    assert ok.sum() >= 5 and np.abs(post[ok] / ode_post[ok] - 1.0).max() <= 1e-6
