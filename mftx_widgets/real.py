@@ -384,6 +384,24 @@ def normalize(x: np.ndarray) -> np.ndarray:
     return x / nrm
 
 
+def layer_trajectory(states: np.ndarray, beta: float = 1.0, tokens: Sequence[str] | None = None):
+    """Hidden states (L + 1, T, d) of one sentence as a Trajectory on the sphere: t = layer index 0..L,
+    x = states normalised row-wise (L + 1, T, d), model = mw.Attention(beta) (only a label: the layers are
+    not a simulation), method = "layers"; extra["tokens"] holds the word pieces if given.
+    Lets the views and observables written for simulations show a real model layer by layer.
+    """
+    from .dynamics import Attention, Trajectory
+
+    arr = np.asarray(states, dtype=np.float64)
+    if arr.ndim != 3 or arr.shape[0] < 1 or arr.shape[1] < 1 or arr.shape[2] < 2:
+        raise ValueError(f"states must have shape (L + 1, T, d) with d >= 2, got {arr.shape}")
+    if tokens is not None and len(tokens) != arr.shape[1]:
+        raise ValueError(f"tokens must have {arr.shape[1]} entries (one per token), got {len(tokens)}")
+    extra = {} if tokens is None else {"tokens": list(tokens)}
+    return Trajectory(t=np.arange(arr.shape[0], dtype=np.float64), x=normalize(arr), model=Attention(beta=beta),
+                      dt=1.0, method="layers", extra=extra)
+
+
 @lru_cache(maxsize=2)
 def load(dtype: str = "float64") -> MiniLM:
     """The encoder with weights from the installed package (cached per dtype).
@@ -395,5 +413,5 @@ def load(dtype: str = "float64") -> MiniLM:
 
 __all__ = [
     "BetaFit", "Config", "Encoding", "INSTALL_HINT", "MiniLM", "PACKAGE", "RealModelUnavailable", "is_available",
-    "load", "mean_pool", "model_dir", "normalize",
+    "layer_trajectory", "load", "mean_pool", "model_dir", "normalize",
 ]
