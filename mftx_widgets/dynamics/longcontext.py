@@ -148,15 +148,16 @@ def one_layer_cosine(rho, gamma: float, n) -> np.ndarray | float:
         1 - cos = (1 - rho)(1 - g)^2 / (|ATT|^2 / a^2)      (since ATT_i - ATT_j = (a - b)(x_i - x_j)),
 
     which equals the ratio <ATT_i, ATT_j> / |ATT|^2 of section 10 and keeps 1 - cos accurate near 1.
-    rho and n broadcast (n real >= 2, up to 1e12 and beyond); returns a float for scalar inputs.
+    rho and n broadcast (n real >= 2, up to 1e12 and beyond; rho = 1 is the fixed point); returns a float for
+    scalar inputs.
     """
     gamma = v.real("gamma", gamma, low=0.0)
     r = np.asarray(rho, dtype=float)
     nn = np.asarray(n, dtype=float)
     if not np.all(np.isfinite(nn)) or np.any(nn < 2):
         raise ValueError(f"n must be finite and >= 2, got {n!r}")
-    if not np.all(np.isfinite(r)) or np.any(r >= 1.0) or np.any(r <= -1.0 / (nn - 1.0)):
-        raise ValueError(f"rho must lie in (-1/(n-1), 1), got {rho!r}")
+    if not np.all(np.isfinite(r)) or np.any(r > 1.0) or np.any(r <= -1.0 / (nn - 1.0)):
+        raise ValueError(f"rho must lie in (-1/(n-1), 1], got {rho!r}")
     g = np.exp(gamma * np.log(nn) * (r - 1.0))
     norm2 = 1.0 + 2.0 * g * (nn - 1.0) * r + g * g * ((nn - 1.0) + (nn - 1.0) * (nn - 2.0) * r)
     out = 1.0 - (1.0 - r) * (1.0 - g) ** 2 / norm2
