@@ -60,6 +60,8 @@ def simulate_phases(theta0, beta: float, t_max: float, dt: float = 1e-3, kind: s
 
 #: below this value of ive(nu, beta) the Bessel route underflows; the hypergeometric series takes over.
 _IVE_TINY = 1e-250
+#: below this beta the series route is used too (ive loses digits and underflows at tiny arguments).
+_SERIES_BETA = 1e-3
 _KINDS = {"sa": "SA", "usa": "USA"}
 
 
@@ -70,21 +72,22 @@ def _beta(beta, kind: str | None = None) -> float:
     return v.real("beta", beta, low=0.0)
 
 
-def _log_i_ratio(nu: float, order: np.ndarray, beta: float) -> np.ndarray:
-    """log(I_{order}(beta) / I_nu(beta)) for beta > 0, orders (L,) >= nu, without overflow or 0/0.
+def _log_sa_factor(nu: float, ell: np.ndarray, beta: float) -> np.ndarray:
+    """log(I_{nu+l}(beta) / (beta I_nu(beta))) for beta > 0 and integer degrees ell (L,) >= 1, without 0/0.
 
-    Direct ive() where I_nu is representable; otherwise the normalised series
-    I_mu(beta) = (beta/2)^mu / Gamma(mu + 1) * 0F1(; mu + 1; beta^2 / 4) (tiny beta or large order).
+    Direct ive() where I_nu is representable and beta >= 1e-3; otherwise the normalised series
+    I_mu(beta) = (beta/2)^mu / Gamma(mu + 1) * 0F1(; mu + 1; beta^2 / 4) (tiny beta or large order), i.e.
+    I_{nu+l} / (beta I_nu) = (beta/2)^(l-1) / (2 prod_{j<=l} (nu + j)) * 0F1(; nu+l+1; z) / 0F1(; nu+1; z).
     """
     den = special.ive(nu, beta)
-    if den > _IVE_TINY:
-        with np.errstate(divide="ignore"):
-            return np.log(special.ive(order, beta)) - np.log(den)
+    if den > _IVE_TINY and beta >= _SERIES_BETA:
+        with np.errstate(divide="ignore", under="ignore"):
+            return np.log(special.ive(nu + ell, beta)) - np.log(den) - np.log(beta)
     z = beta * beta / 4.0
-    log_half = np.log(beta / 2.0)
-    with np.errstate(divide="ignore"):
-        num = (order * log_half - special.gammaln(order + 1.0) + np.log(special.hyp0f1(order + 1.0, z)))
-        return num - (nu * log_half - special.gammaln(nu + 1.0) + np.log(special.hyp0f1(nu + 1.0, z)))
+    log_pochhammer = np.cumsum(np.log(nu + np.arange(1, ell.size + 1)))[ell.astype(int) - 1]
+    with np.errstate(divide="ignore", under="ignore"):
+        return ((ell - 1.0) * np.log(beta / 2.0) - np.log(2.0) - log_pochhammer
+                + np.log(special.hyp0f1(nu + ell + 1.0, z)) - np.log(special.hyp0f1(nu + 1.0, z)))
 
 
 def growth_rates(beta: float, kind: str = "SA", kmax: int = 20, d: int = 2) -> np.ndarray:
@@ -107,17 +110,11 @@ def growth_rates(beta: float, kind: str = "SA", kmax: int = 20, d: int = 2) -> n
         out = np.zeros(kmax)
         out[0] = (d - 1.0) / d
         return out
-    log_ratio = _log_i_ratio(nu, ell + nu, beta)          # log I_{l+nu} / I_nu
-    sa = deg * np.exp(log_ratio) / beta
+    sa = deg * np.exp(_log_sa_factor(nu, ell, beta))
     if kind == "SA":
         return sa
     # USA = SA * Gamma(nu + 1) (2/beta)^nu I_nu(beta) = SA * 0F1(; nu + 1; beta^2/4) >= SA
-    den = special.ive(nu, beta)
-    if den > _IVE_TINY:
-        log_f = special.gammaln(nu + 1.0) + nu * np.log(2.0 / beta) + np.log(den) + beta
-    else:
-        log_f = np.log(special.hyp0f1(nu + 1.0, beta * beta / 4.0))
-    return sa * np.exp(log_f)
+    return sa * special.hyp0f1(nu + 1.0, beta * beta / 4.0)
 
 
 def dominant_mode(beta: float, d: int = 2) -> int:
