@@ -22,7 +22,11 @@ from .dynamics import (
 
 __version__ = "0.1.0"
 
-_LAZY = {}  # name -> "module:attr", filled in by the widgets layer
+_LAZY = {
+    "Explorer": ".widgets:Explorer", "SphereView": ".widgets:SphereView", "TrajectoryPlots": ".widgets:TrajectoryPlots",
+    "TimePlots": ".widgets:TimePlots", "PRESETS": ".widgets:PRESETS", "widgets": ".widgets:_module",
+    "export": ".export:_module",
+}  # name -> "module:attr", filled in by the widgets layer
 
 
 def __getattr__(name: str):

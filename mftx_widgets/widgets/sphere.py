@@ -1,0 +1,296 @@
+"""SphereView: tokens as points on the unit sphere (pythreejs), for a finished Trajectory or a live Simulation."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import numpy as np
+import pythreejs as p3
+
+from ..dynamics import Simulation, Trajectory, observables
+from ._common import MAX_CLUSTER_COLOUR_N, OKABE_ITO, TAB10, check_projection, label_colours, pca_basis, project3
+from ._common import user_colours as _user_colours
+
+
+def _f32(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _circle(m: int = 96, axis: int = 2) -> np.ndarray:
+    """Segments (2m, 3) of the unit circle orthogonal to coordinate `axis`."""
+    th = np.linspace(0, 2 * np.pi, m + 1)
+    pts = np.zeros((m + 1, 3))
+    a, b = [i for i in range(3) if i != axis]
+    pts[:, a], pts[:, b] = np.cos(th), np.sin(th)
+    return np.repeat(pts, 2, axis=0)[1:-1]
+
+
+def _sphere_wire(d: int) -> np.ndarray:
+    """Line segments outlining the unit circle (d = 2) or sphere (3 great circles + 4 latitudes)."""
+    if d == 2:
+        return _f32(_circle(128))
+    segs = [_circle(96, ax) for ax in range(3)]
+    for z in (-0.75, -0.4, 0.4, 0.75):
+        c = _circle(64) * np.sqrt(1 - z * z)
+        c[:, 2] = z
+        segs.append(c)
+    return _f32(np.concatenate(segs))
+
+
+class SphereView(w.VBox):
+    """Tokens as points on S^{d-1}: d = 2 a circle, d = 3 the sphere, d > 3 a 3D projection.
+
+    Parameters
+    ----------
+    source : Trajectory (a time slider scrubs it) or Simulation (live: call update() after stepping it).
+    color : None (colour by cluster, config.CLUSTER_TOL), a colour name, (n,) values or (n, 3) RGB.
+    trails : number of past frames drawn as a trail behind each token (0 = none).
+    projection : "first3" | "pca" (uncentred PCA; used when d > 3).
+    show_sphere, show_axes : draw the unit sphere outline / the coordinate axes.
+    lecturer : larger points and fonts, high contrast, colour-blind-safe palette.
+    point_size : points in pixels (default 6, lecturer 10).
+    size : (width, height) of the 3D view in pixels.
+    """
+
+    def __init__(self, source, color=None, trails: int = 0, projection: str = "first3", show_sphere: bool = True,
+                 show_axes: bool = True, lecturer: bool = False, point_size: float | None = None,
+                 size: tuple[int, int] | None = None, show_mean: bool = True) -> None:
+        if not isinstance(source, (Trajectory, Simulation)):
+            raise ValueError(f"source must be an mftx_widgets Trajectory or Simulation, got {type(source).__name__}")
+        trails = int(trails)
+        if not 0 <= trails <= 200:
+            raise ValueError(f"trails must be in [0, 200], got {trails}")
+        if point_size is not None and not 0 < float(point_size) <= 50:
+            raise ValueError(f"point_size must be in (0, 50] pixels, got {point_size}")
+        self.projection = check_projection(projection)
+        self.trails = trails
+        self.color = color
+        self.lecturer = bool(lecturer)
+        self.show_mean = bool(show_mean)
+        self._point_size = point_size
+        self.palette = OKABE_ITO if lecturer else TAB10
+        width, height = size or ((560, 560) if lecturer else (420, 420))
+        self._basis: np.ndarray | None = None
+        self._updates = 0
+        self._history: list[np.ndarray] = []
+        self.labels: np.ndarray | None = None
+
+        # --- scene -------------------------------------------------------------------------------
+        fg = "#000000" if lecturer else "#666666"
+        bg = "#ffffff"
+        self.points = p3.Points(
+            geometry=p3.BufferGeometry(attributes={
+                "position": p3.BufferAttribute(array=np.zeros((1, 3), np.float32)),
+                "color": p3.BufferAttribute(array=np.zeros((1, 3), np.float32)),
+            }),
+            material=p3.PointsMaterial(size=6.0, sizeAttenuation=False, vertexColors="VertexColors"),
+        )
+        self.wire = p3.LineSegments(
+            geometry=p3.BufferGeometry(attributes={"position": p3.BufferAttribute(array=_sphere_wire(3))}),
+            material=p3.LineBasicMaterial(color="#9aa5b1" if not lecturer else "#444444", transparent=True,
+                                          opacity=0.6),
+            visible=show_sphere,
+        )
+        self.axes = p3.AxesHelper(size=1.25, visible=show_axes)
+        self.mean_line = p3.LineSegments(
+            geometry=p3.BufferGeometry(attributes={"position": p3.BufferAttribute(array=np.zeros((2, 3), np.float32))}),
+            material=p3.LineBasicMaterial(color=fg, linewidth=3), visible=show_mean,
+        )
+        self.mean_tip = p3.Points(
+            geometry=p3.BufferGeometry(attributes={"position": p3.BufferAttribute(array=np.zeros((1, 3), np.float32))}),
+            material=p3.PointsMaterial(size=12.0, sizeAttenuation=False, color=fg), visible=show_mean,
+        )
+        self.trail_lines = p3.LineSegments(
+            geometry=p3.BufferGeometry(attributes={
+                "position": p3.BufferAttribute(array=np.zeros((2, 3), np.float32)),
+                "color": p3.BufferAttribute(array=np.zeros((2, 3), np.float32)),
+            }),
+            material=p3.LineBasicMaterial(vertexColors="VertexColors", transparent=True, opacity=0.5),
+            visible=trails > 0,
+        )
+        self.camera = p3.PerspectiveCamera(position=[2.2, 1.6, 2.6], up=[0, 0, 1], fov=40, aspect=width / height)
+        self.scene = p3.Scene(
+            children=[self.points, self.wire, self.axes, self.mean_line, self.mean_tip, self.trail_lines,
+                      self.camera, p3.AmbientLight(intensity=0.8),
+                      p3.HemisphereLight(skyColor="#ffffff", groundColor="#888888", intensity=0.4)],
+            background=bg,
+        )
+        self.controls = p3.OrbitControls(controlling=self.camera)
+        self.renderer = p3.Renderer(camera=self.camera, scene=self.scene, controls=[self.controls],
+                                    width=width, height=height, antialias=True)
+        self.renderer.add_class("mftx-sphere-canvas")
+        font = "18px" if lecturer else "13px"
+        self.info = w.HTML(layout=w.Layout(margin="0 0 0 8px"))
+        self.info.style.font_size = font
+        self._font = font
+
+        # --- time controls for a trajectory ---------------------------------------------------------
+        self.source = source
+        children: list[w.Widget] = [self.renderer, self.info]
+        self.time_slider = None
+        if isinstance(source, Trajectory):
+            self.time_slider = w.IntSlider(value=0, min=0, max=len(source) - 1, description="frame",
+                                           continuous_update=True, layout=w.Layout(width=f"{width}px"))
+            self.time_play = w.Play(value=0, min=0, max=len(source) - 1, interval=60, description="play")
+            w.jslink((self.time_play, "value"), (self.time_slider, "value"))
+            self.time_slider.observe(lambda ch: self.frame(ch["new"]), names="value")
+            children.append(w.HBox([self.time_play, self.time_slider]))
+            if source.d > 3 and self.projection == "pca":
+                sub = source.directions[:: max(1, len(source) // 20)]
+                self._basis = pca_basis(sub.reshape(-1, source.d))
+        super().__init__(children=children)
+        self.add_class("mftx-sphere")
+        self._set_dimension(source.d)
+        self._n = -1
+        if isinstance(source, Trajectory):
+            self.frame(0)
+        else:
+            self.update()
+
+    # -- public -------------------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of points currently drawn."""
+        return int(self.points.geometry.attributes["position"].array.shape[0])
+
+    @property
+    def positions(self) -> np.ndarray:
+        """The (n, 3) float32 buffer sent to the browser."""
+        return self.points.geometry.attributes["position"].array
+
+    @property
+    def colours(self) -> np.ndarray:
+        """The (n, 3) float32 colour buffer sent to the browser."""
+        return self.points.geometry.attributes["color"].array
+
+    def frame(self, i: int) -> None:
+        """Show frame i of a Trajectory (moves the time slider too)."""
+        if not isinstance(self.source, Trajectory):
+            raise ValueError("frame(i) needs a Trajectory source; use update() for a Simulation")
+        i = int(i)
+        if not 0 <= i < len(self.source):
+            raise ValueError(f"frame index must be in [0, {len(self.source) - 1}], got {i}")
+        if self.time_slider is not None and self.time_slider.value != i:
+            self.time_slider.value = i      # the observer calls frame(i) again
+            return
+        self.show(self.source.x[i], t=float(self.source.t[i]))
+
+    def update(self) -> None:
+        """Redraw from the live Simulation's current state (or the current trajectory frame)."""
+        if isinstance(self.source, Trajectory):
+            self.frame(self.time_slider.value if self.time_slider is not None else 0)
+        else:
+            self.show(self.source.x, t=float(self.source.t))
+
+    def set_source(self, source) -> None:
+        """Switch to another live Simulation (n and d may change; buffers are replaced together)."""
+        if not isinstance(source, Simulation):
+            raise ValueError("set_source needs a Simulation")
+        self.source = source
+        self._basis = None
+        self._history.clear()
+        self._set_dimension(source.d)
+        self.update()
+
+    def set_lecturer(self, on: bool) -> None:
+        """Lecturer mode: bigger points and fonts, colour-blind-safe palette, black outlines."""
+        self.lecturer = bool(on)
+        self.palette = OKABE_ITO if on else TAB10
+        self._font = "18px" if on else "13px"
+        self.info.style.font_size = self._font
+        self.wire.material.color = "#444444" if on else "#9aa5b1"
+        self._apply_point_size()
+        self.update()
+
+    def close(self) -> None:
+        """Close the view and its 3D objects (frees the WebGL context in the browser)."""
+        for wid in (self.renderer, self.scene, self.controls, self.camera, self.points, self.wire, self.axes,
+                    self.mean_line, self.mean_tip, self.trail_lines):
+            wid.close()
+        super().close()
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def _apply_point_size(self) -> None:
+        n = max(self._n, 1)
+        base = self._point_size or ((10.0 if self.lecturer else 6.0) * (0.6 if n > 1000 else 1.0))
+        self.points.material.size = float(base)
+
+    def _set_dimension(self, d: int) -> None:
+        self.d = d
+        self.wire.geometry.attributes["position"].array = _sphere_wire(d)
+        if d == 2:
+            self.camera.position = [0.0, 0.0, 3.6]
+            self.camera.up = [0.0, 1.0, 0.0]
+        else:
+            self.camera.position = [2.2, 1.6, 2.6]
+            self.camera.up = [0.0, 0.0, 1.0]
+
+    def _colours(self, x: np.ndarray) -> np.ndarray:
+        n = x.shape[0]
+        if self.color is not None:
+            self.labels = None
+            return _user_colours(self.color, n)
+        if n > MAX_CLUSTER_COLOUR_N:
+            self.labels = np.zeros(n, dtype=np.int64)
+        else:
+            self.labels = observables.clusters(x)
+        return label_colours(self.labels, self.palette)
+
+    def show(self, x, t: float | None = None) -> None:
+        """Draw the state x (n, d) (directions are used; Pre-LN residual streams are normalised)."""
+        x = np.asarray(x, dtype=float)
+        if x.ndim != 2 or x.shape[1] != self.d:
+            raise ValueError(f"x must be (n, {self.d}), got shape {x.shape}")
+        u = x / np.linalg.norm(x, axis=1, keepdims=True)
+        n = u.shape[0]
+        if self.d > 3 and self.projection == "pca" and (
+                self._basis is None or (not isinstance(self.source, Trajectory) and self._updates % 30 == 0)):
+            self._basis = pca_basis(u, self._basis)
+        pos = project3(u, self.projection, self._basis)
+        col = self._colours(u)
+        attrs = self.points.geometry.attributes
+        if n != self._n:
+            # n changed: replace position and colour attributes together (pythreejs resize rule)
+            self._n = n
+            self._history.clear()
+            _replace_attributes(self.points.geometry, position=pos, color=col)
+            self._apply_point_size()
+        else:
+            # a NEW contiguous float32 array per frame (in-place edits do not sync)
+            attrs["position"].array = pos
+            attrs["color"].array = col
+        m = u.mean(axis=0)
+        mp = project3(m[None, :], self.projection, self._basis)[0]
+        if self.show_mean:
+            self.mean_line.geometry.attributes["position"].array = _f32([[0, 0, 0], mp])
+            self.mean_tip.geometry.attributes["position"].array = _f32([mp])
+        if self.trails > 0:
+            self._draw_trails(pos, col)
+        self._updates += 1
+        k = "-" if self.labels is None else str(int(self.labels.max()) + 1)
+        tt = "" if t is None else f"t = {t:.2f} &nbsp; "
+        self.info.value = (f"<span style='font-size:{self._font}'>{tt}n = {n}, d = {self.d} &nbsp; "
+                           f"clusters = {k} &nbsp; |m| = {np.linalg.norm(m):.3f}</span>")
+
+    def _draw_trails(self, pos: np.ndarray, col: np.ndarray) -> None:
+        self._history.append(pos)
+        if len(self._history) > self.trails + 1:
+            del self._history[0]
+        h = [self._history[0]] * (self.trails + 1 - len(self._history)) + self._history   # pad: zero-length
+        a = np.stack(h[:-1])            # (trails, n, 3)
+        b = np.stack(h[1:])
+        segs = _f32(np.stack([a, b], axis=2).reshape(-1, 3))
+        cols = _f32(np.broadcast_to(col[None, :, None, :], (a.shape[0], a.shape[1], 2, 3)).reshape(-1, 3))
+        attrs = self.trail_lines.geometry.attributes
+        if attrs["position"].array.shape != segs.shape:
+            _replace_attributes(self.trail_lines.geometry, position=segs, color=cols)
+        else:
+            attrs["position"].array = segs
+            attrs["color"].array = cols
+
+
+def _replace_attributes(geometry: p3.BufferGeometry, **arrays: np.ndarray) -> None:
+    """Swap all attributes of a geometry at once (new sizes), closing the old attribute widgets."""
+    old = dict(geometry.attributes)
+    geometry.attributes = {k: p3.BufferAttribute(array=a) for k, a in arrays.items()}
+    for attr in old.values():
+        attr.close()
