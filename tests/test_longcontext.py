@@ -97,3 +97,14 @@ def test_repeated_layers_compound():
         x = out / np.linalg.norm(out, axis=1, keepdims=True)
     g = x @ x.T
     assert np.abs(g[~np.eye(n, dtype=bool)] - lc.repeated_layers(0.5, 2.0, n, 2)[-1]).max() <= 1e-12
+
+
+def test_theory_engines_import_no_ui_module():
+    import subprocess
+    import sys
+
+    code = ("import sys; import mftx_widgets.dynamics.longcontext, mftx_widgets.dynamics.metastability; "
+            "bad = [m for m in ('ipywidgets', 'pythreejs', 'matplotlib', 'IPython') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -294,7 +294,8 @@ def pairing_run(cluster_gaps: tuple[float, float] = (0.5, 1.0), beta: float = 40
     ts, ths = [0.0], [theta0.copy()]
     while True:
         sim.step(1)
-        th = np.unwrap(np.vstack([ths[-1], circle.angles(sim.x)]), axis=0)[-1]
+        prev = ths[-1]
+        th = prev + np.remainder(circle.angles(sim.x) - prev + np.pi, 2.0 * np.pi) - np.pi   # unwrapped
         ts.append(sim.t)
         ths.append(th)
         gap = abs(th[first[pair[0]]] - th[first[pair[1]]])
