@@ -15,8 +15,12 @@ from .dynamics import (
     circle,
     equiangular,
     initial,
+    longcontext,
+    meanfield,
+    metastability,
     observables,
     simulate,
+    sweep,
     velocity,
 )
 
@@ -40,5 +44,6 @@ def __getattr__(name: str):
 
 __all__ = [
     "Attention", "Simulation", "SimulationError", "Trajectory", "simulate", "velocity", "circle",
-    "equiangular", "initial", "observables", "dynamics", "config",
+    "equiangular", "initial", "observables", "dynamics", "config", "longcontext", "meanfield", "metastability",
+    "sweep",
 ]
