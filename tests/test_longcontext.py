@@ -75,7 +75,7 @@ def test_one_layer_cosine_matches_section_10_ratio():
 @pytest.mark.parametrize("n", [10, 60, 250])
 @pytest.mark.parametrize("gamma", [1.0, 2.0, 3.0])
 def test_F16_particles_agree_with_closed_form(n, gamma):
-    g = lc.one_layer_particles(0.5, gamma, n, seed=1)
+    g = lc.one_layer_particles(0.5, gamma, n, seed=1 if n <= 60 else None)   # (a random rotation costs a QR)
     off = g[~np.eye(n, dtype=bool)]
     assert np.abs(off - lc.one_layer_cosine(0.5, gamma, n)).max() <= 1e-12
 
