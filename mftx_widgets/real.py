@@ -103,7 +103,8 @@ class Encoding:
 
     tokens : list of B lists of word-piece strings (unpadded, with [CLS] and [SEP]);
     input_ids, attention_mask : (B, T) int64 (mask 1 = real token, 0 = padding);
-    hidden_states : (B, L + 1, T, d) float64; index 0 is the embedding output, index l the output of layer l.
+    hidden_states : (B, L + 1, T, d) in the model's dtype (float64 by default); index 0 is the embedding
+    output, index l the output of layer l.
     """
 
     tokens: list

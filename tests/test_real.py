@@ -169,6 +169,14 @@ def test_nominal_beta_by_hand(model):
 
 
 @needs_extra
+def test_float32_path_agrees_with_float64(model):
+    m32 = real.load("float32")
+    assert m32.encode(SENTENCES[2]).hidden_states.dtype == np.float32
+    err = np.abs(m32.embed(SENTENCES) - model.embed(SENTENCES)).max()
+    assert err <= EMB_TOL, f"float32 vs float64 embedding: {err:.2e} > {EMB_TOL}"
+
+
+@needs_extra
 def test_validation(model):
     with pytest.raises(ValueError, match="layer"):
         model.attention(0, np.ones((3, 384)))
