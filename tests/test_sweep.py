@@ -187,6 +187,20 @@ def test_collapse_time_vs_n_follows_long_context_scaling():
             assert abs(tc[i, 0, s] - pred) <= 0.25 * pred, (n, tc[i, 0, s], pred)
 
 
+def test_cluster_count_vs_beta_is_the_dominant_mode():
+    """THEORY.md F10 / F11 (circle): near-uniform starts form k*(beta) clusters (beta 1.5, 3, 5, 9 -> 2, 2, 3, 4).
+
+    Here: lattice of n = 200 plus iid angle noise 1e-3 (two seeds), SA, t = 30 (after the linear phase, before
+    any merge; measured counts are stable from t = 25 to t = 40).
+    """
+    betas = [1.5, 3.0, 5.0, 9.0]
+    r = sw.cluster_count_vs_beta(betas, n=200, d=2, t=30.0, seeds=2, dt=0.1, executor="serial", progress=False)
+    counts = r["cluster_count"][..., -1]
+    expected = [mw.circle.dominant_mode(b) for b in betas]
+    assert expected == [2, 2, 3, 4]
+    np.testing.assert_array_equal(counts, np.repeat(np.array(expected)[:, None], 2, axis=1))
+
+
 @pytest.mark.parametrize("call", [
     lambda: sw.sweep(SPEC, [("beta", 1.0)], 1, OBS),
     lambda: sw.sweep(SPEC, {"beta": []}, 1, OBS),
