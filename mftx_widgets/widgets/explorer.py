@@ -279,10 +279,13 @@ class Explorer(w.VBox):
     def close(self) -> None:
         """Stop the loop and close every widget of the app."""
         self._playing = False
-        self.loop.stop()
-        self.sphere.close()
-        self.plots.close()
-        self.controls.close()
+        for name in ("loop",):
+            if hasattr(self, name):
+                self.loop.stop()
+        for name in ("sphere", "plots", "controls"):
+            part = self.__dict__.get(name)
+            if part is not None:
+                part.close()
         super().close()
 
     # -- building -------------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ class SphereView(w.VBox):
         self.scene = p3.Scene(
             children=[self.points, self.wire, self.axes, self.mean_line, self.mean_tip, self.trail_lines,
                       self.camera, p3.AmbientLight(intensity=0.8),
-                      p3.HemisphereLight(skyColor="#ffffff", groundColor="#888888", intensity=0.4)],
+                      p3.HemisphereLight(color="#ffffff", groundColor="#888888", intensity=0.4)],
             background=bg,
         )
         self.controls = p3.OrbitControls(controlling=self.camera)
@@ -203,9 +203,11 @@ class SphereView(w.VBox):
 
     def close(self) -> None:
         """Close the view and its 3D objects (frees the WebGL context in the browser)."""
-        for wid in (self.renderer, self.scene, self.controls, self.camera, self.points, self.wire, self.axes,
-                    self.mean_line, self.mean_tip, self.trail_lines):
-            wid.close()
+        for name in ("renderer", "scene", "controls", "camera", "points", "wire", "axes", "mean_line", "mean_tip",
+                     "trail_lines"):
+            part = self.__dict__.get(name)
+            if part is not None:
+                part.close()
         super().close()
 
     # -- drawing ------------------------------------------------------------------------------------
