@@ -58,8 +58,6 @@ def test_F3_mix_ln_piecewise_particles_match_ode(kind, switch):
     assert r[1] == pytest.approx(1.0, abs=1e-9) and r[-1] > 1.5     # radius frozen before, grows after
 
 
-@pytest.mark.xfail(strict=True, reason="integrate.py: an RK4 step ending on the Mix-LN switch evaluates its last "
-                   "stage with Pre-LN (O(dt) error, dr ~ dt c / 6); patch in the helper report")
 @pytest.mark.parametrize("kind", ["SA", "USA"])
 def test_F3_mix_ln_single_simulation_matches_ode(kind):
     x0 = mw.initial.equiangular(N, RHO0, d=D, seed=3)
@@ -138,8 +136,6 @@ def test_post_ln_exponential_vs_pre_ln_polynomial_particles():
 
 # ---- known equiangular.py bugs (patch in the helper report; remove the markers when it is applied) ---------------
 
-@pytest.mark.xfail(strict=True, reason="equiangular.one_minus_rho returns 1 - rho, losing all digits below 1e-16; "
-                   "patch: return exp(u) of the integrated u = log(1 - rho)")
 def test_one_minus_rho_keeps_relative_precision_deep():
     t = np.array([10.0, 15.0, 20.0, 25.0])
     om = mw.equiangular.one_minus_rho("SA", BETA, N, RHO0, t)
@@ -147,8 +143,6 @@ def test_one_minus_rho_keeps_relative_precision_deep():
     assert np.abs(-np.diff(np.log(om)) / 5.0 - 2.0).max() <= 1e-6
 
 
-@pytest.mark.xfail(strict=True, reason="equiangular.solve('mix') fails when no requested time lies before the "
-                   "switch (res.sol of an empty selection); patch: skip empty pieces")
 def test_mix_solve_with_times_after_the_switch_only():
     rho = mw.equiangular.solve("mix", BETA, N, RHO0, [T])
     assert rho[0] == pytest.approx(mw.equiangular.solve("mix", BETA, N, RHO0, [0.0, 1.0, T])[-1], abs=1e-10)

@@ -74,7 +74,8 @@ def _rhs(variant, beta, n, kind, alpha, switch):
 
 
 def solve(variant: str, beta: float, n: int, rho0: float, t, alpha: float = 1.0, kind: str | None = None,
-          mix_switch: float = 1.0, r0: float = 1.0, return_radius: bool = False, rtol: float = 1e-12):
+          mix_switch: float = 1.0, r0: float = 1.0, return_radius: bool = False, rtol: float = 1e-12,
+          _log_one_minus: bool = False):
     """rho(t) of the equiangular reduction at the times t (1-D, increasing, >= 0).
 
     Parameters
@@ -120,8 +121,11 @@ def solve(variant: str, beta: float, n: int, rho0: float, t, alpha: float = 1.0,
             if not res.success:
                 raise RuntimeError(f"equiangular ODE failed: {res.message}")
             sel = (ts >= lo) & (ts <= hi)
-            sol_y[:, sel] = res.sol(ts[sel])
+            if sel.any():                       # a piece may hold none of the requested times
+                sol_y[:, sel] = res.sol(ts[sel])
             y = res.y[:, -1]
+    if _log_one_minus:
+        return sol_y[0]
     rho = -np.expm1(sol_y[0])
     if return_radius:
         r = sol_y[1] if radius else np.ones_like(rho)
@@ -131,9 +135,8 @@ def solve(variant: str, beta: float, n: int, rho0: float, t, alpha: float = 1.0,
 
 def one_minus_rho(variant: str, beta: float, n: int, rho0: float, t, **kw) -> np.ndarray:
     """1 - rho(t) with full relative precision (same arguments as solve)."""
-    variant_c = v.choice("variant", variant, VARIANTS)
-    rho = solve(variant_c, beta, n, rho0, t, **kw)
-    return 1.0 - rho
+    kw.pop("return_radius", None)
+    return np.exp(solve(variant, beta, n, rho0, t, _log_one_minus=True, **kw))
 
 
 def late_rate(variant: str, beta: float = 1.0, alpha: float = 1.0) -> float:

@@ -94,12 +94,30 @@ class Simulation:
         return self._x.shape[1]
 
     # -- stepping ------------------------------------------------------------------------------
-    def _retract(self, x: np.ndarray) -> None:
-        if self.model.on_sphere:
+    def _retract(self, x: np.ndarray, t: float) -> None:
+        m = self.model
+        if m.on_sphere or (m.norm == "mix" and t < m.mix_switch):
             x /= np.linalg.norm(x, axis=1, keepdims=True)
 
     def _one(self, dt: float) -> None:
-        m, x, t = self.model, self._x, self.t
+        m = self.model
+        if m.norm == "mix" and self.t < m.mix_switch < self.t + dt:
+            # never let a step straddle the Post-LN -> Pre-LN switch (the field jumps there): split it
+            h1 = m.mix_switch - self.t
+            x_prev = self._x_prev if hasattr(self, "_x_prev") else self._x.copy()
+            self._piece(h1, self.t)
+            self._x_prev = self._x.copy()      # the second piece's noise is tangent at the mid-step state
+            self._piece(dt - h1, m.mix_switch)
+            self._x_prev = x_prev
+        else:
+            self._piece(dt, self.t)
+
+    def _piece(self, dt: float, t: float) -> None:
+        m, x = self.model, self._x
+        # every stage is evaluated at the piece's start time t: the fields are autonomous except Mix-LN,
+        # whose mode is constant on a piece (pieces never straddle the switch; a stage landing exactly on
+        # the switch must still use Post-LN)
+        tm = te = t
         k1, k2, k3, k4 = self._k
         tmp = self._tmp
         if self.method == "euler" or self.method == "em":
@@ -118,19 +136,19 @@ class Simulation:
             _velocity(m, x, t, k1)
             np.multiply(k1, h / 2, out=tmp)
             tmp += x
-            _velocity(m, tmp, t + dt / 2, k2)
+            _velocity(m, tmp, tm, k2)
             np.multiply(k2, h / 2, out=tmp)
             tmp += x
-            _velocity(m, tmp, t + dt / 2, k3)
+            _velocity(m, tmp, tm, k3)
             np.multiply(k3, h, out=tmp)
             tmp += x
-            _velocity(m, tmp, t + dt, k4)
+            _velocity(m, tmp, te, k4)
             k2 += k3
             k2 *= 2
             k1 += k2
             k1 += k4
             x += (h / 6) * k1
-        self._retract(x)
+        self._retract(x, t)
 
     def _healthy(self) -> bool:
         x = self._x
