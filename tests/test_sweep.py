@@ -62,13 +62,15 @@ def test_process_pool_identical(serial_result):
 
 
 def test_user_function_on_executor_object():
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
     grid = {"a": [1, 2, 3], "b": [10.0, 20.0]}
     ser = sw.sweep(_draws, grid, [5, 7], executor="serial", progress=False)
     with ProcessPoolExecutor(2, initializer=sw.worker_init) as pool:
         par = sw.sweep(_draws, grid, [5, 7], executor=pool, batch_size=1, progress=False)
     _same(ser, par)
+    with ThreadPoolExecutor(2) as pool:
+        _same(ser, sw.sweep(_draws, grid, [5, 7], executor=pool, batch_size=4, progress=False))
     expected = np.array([[11.0, 21.0], [12.0, 22.0], [13.0, 23.0]])
     np.testing.assert_array_equal(ser["a_plus_b"], np.repeat(expected[..., None], 2, axis=-1))
     assert ser["u"].shape == (3, 2, 2, 3)
@@ -180,6 +182,14 @@ def test_collapse_time_vs_n_follows_long_context_scaling():
     assert np.all(tc[:, 1, :] > tc[:, 0, :])
     # gamma = 2 > 1/(1 - rho0): the time to move grows with n (ODE: 7.8 at n = 8, 14.2 at n = 16; ratio 1.8)
     assert np.median(tc[1, 1]) > 1.5 * np.median(tc[0, 1])
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mftx_widgets.figures import collapse_time_plot
+
+    ax = collapse_time_plot(r)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), np.median(tc[:, 0, :], axis=1))
+    assert ax.get_xscale() == "log" and len(ax.lines) == 4       # measured + ODE curve for each gamma
     # gamma = 0.5: within 25% of the equiangular ODE from the measured mean initial cosine
     for i, n in enumerate([8, 16]):
         for s in range(2):
@@ -199,6 +209,15 @@ def test_cluster_count_vs_beta_is_the_dominant_mode():
     expected = [mw.circle.dominant_mode(b) for b in betas]
     assert expected == [2, 2, 3, 4]
     np.testing.assert_array_equal(counts, np.repeat(np.array(expected)[:, None], 2, axis=1))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mftx_widgets.figures import cluster_count_plot
+
+    ax = cluster_count_plot(r)
+    steps = ax.lines[-1]                                 # the theory overlay: k*(beta) of mw.circle
+    b, k = steps.get_xdata(), steps.get_ydata()
+    assert k[np.argmin(np.abs(b - 5.0))] == 3 and k[np.argmin(np.abs(b - 9.0))] == 4
 
 
 @pytest.mark.parametrize("call", [

@@ -85,6 +85,11 @@ class RunSpec:
         uniform(-delta, delta) angle noise in the (x1, x2) plane: a near-uniform start, THEORY.md section 5)
     delta : angle perturbation of the "circle" start (radians)
     dt, method : time step and scheme of mw.Simulation (RK4 by default, Euler-Maruyama with noise)
+
+    Notes
+    -----
+    Run (point k, seed s) draws its initial tokens from SeedSequence(s, spawn_key=(k, 0)) (e.g.
+    ``initial.uniform(n, d, seed=SeedSequence(s, spawn_key=(k, 0)))``) and its noise from spawn_key (k, 1).
     """
 
     t: tuple = (0.0,)
