@@ -15,9 +15,11 @@ How the kernels are fast (docs/performance.md has the measured table):
 * the points are stored transposed, xt = x.T of shape (d, n), so the inner loop over j reads d contiguous
   rows and LLVM vectorises it (AVX2 / AVX-512 lanes over j); the reductions over j are allowed to be
   reassociated (fastmath 'reassoc'), nothing else of fastmath is used (no 'nnan' / 'ninf');
-* exp is a branch-free polynomial (Cody-Waite reduction x = k ln2 + r, Taylor polynomial of exp(r), 2^k built
-  from the exponent bits) that vectorises without Intel SVML: relative error < 4e-16 (float64, degree 12)
-  and < 2e-7 (float32, degree 7); arguments below -708 (float64) / -87 (float32) give exactly 0;
+* exp is a branch-free polynomial (reduction x = k ln2 + r, |r| <= ln2 / 2, Taylor polynomial of exp(r), 2^k
+  built from the exponent bits) that vectorises without Intel SVML. Relative error <= 4e-16 + 3.5e-17 |x|
+  (float64, degree 12) and <= 2e-7 + 2e-8 |x| (float32, degree 7); the |x| term is the rounding of ln2 times k,
+  harmless because every weight is compared with the row's largest, exp(0) = 1. Arguments below -708
+  (float64) / -87 (float32) give exactly 0;
 * float32 states are computed in float32 throughout (twice the SIMD lanes, a shorter polynomial);
 * d = 3 (the sphere S^2 of the widgets) has its own fully unrolled loop; other small d use chunks of
   CHUNK scores kept in L1; d >= BLAS_MIN_D uses BLAS tiles (scores = Q_tile K_tile^T, a fused in-place exp
@@ -310,30 +312,72 @@ def _tile_rows(xt, q, k, val, shift_known, usa, project, out, i0, i1):
 # kernel so that a first call compiles only what it uses
 # ---------------------------------------------------------------------------------------------------------
 @nb.njit(cache=True, nogil=True, parallel=True)
-def _self3_parallel(xt, beta, usa, project, out):
+def _self3_parallel(xt, beta, usa, project, out, nblk):
     n = xt.shape[1]
-    nblk = nb.get_num_threads() * 4
     step = (n + nblk - 1) // nblk
     for b in nb.prange(nblk):
         _self3_rows(xt, beta, usa, project, out, min(n, b * step), min(n, (b + 1) * step))
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
-def _chunk_parallel(xt, qt, kt, vt, shift_known, usa, project, out):
+def _chunk_parallel(xt, qt, kt, vt, shift_known, usa, project, out, nblk):
     n = xt.shape[1]
-    nblk = nb.get_num_threads() * 4
     step = (n + nblk - 1) // nblk
     for b in nb.prange(nblk):
         _chunk_rows(xt, qt, kt, vt, shift_known, usa, project, out, min(n, b * step), min(n, (b + 1) * step))
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
-def _tile_parallel(xt, q, k, val, shift_known, usa, project, out):
+def _tile_parallel(xt, q, k, val, shift_known, usa, project, out, nblk):
     n = xt.shape[1]
-    nblk = nb.get_num_threads() * 4
     step = (n + nblk - 1) // nblk
     for b in nb.prange(nblk):
         _tile_rows(xt, q, k, val, shift_known, usa, project, out, min(n, b * step), min(n, (b + 1) * step))
+
+
+_BLAS: list = []
+
+
+def _blas_lib():
+    """ctypes handle of the OpenBLAS behind scipy.linalg.cython_blas (which numba's np.dot calls), or None."""
+    if not _BLAS:
+        lib = None
+        try:
+            import ctypes
+
+            with open("/proc/self/maps") as fh:
+                paths = {ln.split()[-1] for ln in fh if "scipy_openblas" in ln and "scipy.libs" in ln}
+            for path in sorted(paths):
+                cand = ctypes.CDLL(path)
+                if hasattr(cand, "scipy_openblas_set_num_threads"):
+                    lib = cand
+                    lib.scipy_openblas_get_num_threads.restype = ctypes.c_int
+                    break
+        except (OSError, ValueError, AttributeError):  # pragma: no cover - other platforms / BLAS builds
+            lib = None
+        _BLAS.append(lib)
+    return _BLAS[0]
+
+
+class _SingleThreadBlas:
+    """Context: BLAS calls inside the tile kernel run single-threaded (tiles are small; threads are numba's)."""
+
+    def __enter__(self):
+        lib = _blas_lib()
+        self.old = lib.scipy_openblas_get_num_threads() if lib is not None else 1
+        if self.old != 1:
+            lib.scipy_openblas_set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.old != 1:
+            _blas_lib().scipy_openblas_set_num_threads(self.old)
+        return False
+
+
+def _blocks() -> int:
+    """Row blocks of a parallel call: 4 per numba thread (load balance)."""
+    return 4 * nb.get_num_threads()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -382,14 +426,14 @@ def _threads_pay() -> bool:
         xt = np.ascontiguousarray(x.T)
         out = np.empty_like(x)
         _self3_rows(xt, 1.0, False, True, out, 0, 2048)
-        _self3_parallel(xt, 1.0, False, True, out)
+        _self3_parallel(xt, 1.0, False, True, out, _blocks())
         ts, tp = [], []
         for _ in range(3):
             t0 = time.perf_counter()
             _self3_rows(xt, 1.0, False, True, out, 0, 2048)
             ts.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            _self3_parallel(xt, 1.0, False, True, out)
+            _self3_parallel(xt, 1.0, False, True, out, _blocks())
             tp.append(time.perf_counter() - t0)
         _PROBE["pay"] = min(ts) >= 1.3 * min(tp)
     return _PROBE["pay"]
@@ -430,7 +474,7 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     mode = _mode(model, d)
     if mode == 0:
         if par:
-            _self3_parallel(xt, beta, usa, project, out)
+            _self3_parallel(xt, beta, usa, project, out, _blocks())
         else:
             _self3_rows(xt, beta, usa, project, out, 0, n)
         return out
@@ -444,14 +488,17 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     shift_known = model.identity
     if mode == 2:
         q, k, val = (np.ascontiguousarray(a, dtype=dt) for a in (pq, pk, pv))
-        if par:
-            _tile_parallel(xt, q, k, val, shift_known, usa, project, out)
-        else:
-            _tile_rows(xt, q, k, val, shift_known, usa, project, out, 0, n)
+        import scipy.linalg.cython_blas  # noqa: F401  (loaded anyway by numba's np.dot; needed for _blas_lib)
+
+        with _SingleThreadBlas():
+            if par:
+                _tile_parallel(xt, q, k, val, shift_known, usa, project, out, _blocks())
+            else:
+                _tile_rows(xt, q, k, val, shift_known, usa, project, out, 0, n)
     else:
         qt, kt, vt = (np.ascontiguousarray(a.T, dtype=dt) for a in (pq, pk, pv))
         if par:
-            _chunk_parallel(xt, qt, kt, vt, shift_known, usa, project, out)
+            _chunk_parallel(xt, qt, kt, vt, shift_known, usa, project, out, _blocks())
         else:
             _chunk_rows(xt, qt, kt, vt, shift_known, usa, project, out, 0, n)
     return out
