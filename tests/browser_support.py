@@ -208,15 +208,14 @@ def _kernel_idle(page) -> bool:
     )
 
 
-def run_command(page, label: str) -> None:
-    """Run a JupyterLab command by its label through the command palette (as a person would)."""
-    page.keyboard.press("Control+Shift+C")
-    box = page.locator(".lm-CommandPalette-input")
-    box.wait_for(state="visible", timeout=10_000)
-    box.fill(label)
-    item = page.locator(".lm-CommandPalette-item.lm-mod-active", has_text=label).first
-    item.wait_for(state="visible", timeout=10_000)
-    box.press("Enter")
+def run_command(page, label: str, menu: str = "Run", timeout: float = 10.0) -> None:
+    """Run a JupyterLab command by its menu entry (e.g. menu "Run", label "Run All Cells"), as a person would."""
+    page.keyboard.press("Escape")
+    page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click(timeout=timeout * 1000)
+    item = page.locator(".lm-Menu-item:not(.lm-mod-disabled) .lm-Menu-itemLabel", has_text=label).first
+    item.wait_for(state="visible", timeout=timeout * 1000)
+    item.click(timeout=timeout * 1000)
+    page.wait_for_timeout(200)
 
 
 def open_notebook(page, server: LabServer, notebook: str, timeout: float = 120.0) -> None:
@@ -271,8 +270,10 @@ def run_notebook(page, server: LabServer, notebook: str, marker: str, timeout: f
     t0 = time.monotonic()
     open_notebook(page, server, notebook, timeout=timeout)
     dismiss_notifications(page)
-    for _attempt in range(3):
+    for attempt in range(3):
         run_command(page, "Run All Cells")
+        if attempt:
+            screenshot(page, f"run-all-retry-{attempt}")
         started = time.monotonic()
         while _executed_prompts(page) == 0 and time.monotonic() - started < 15:
             page.wait_for_timeout(300)

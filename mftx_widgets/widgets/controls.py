@@ -18,7 +18,9 @@ class Controls(w.VBox):
 
     def __init__(self, lecturer: bool = False) -> None:
         r = RANGES
-        lay = w.Layout(width="300px")
+        def lay() -> w.Layout:   # one Layout per control: hiding one must not hide the others
+            return w.Layout(width="300px")
+
         sty = {"description_width": "70px"}
         self.play_button = w.Button(description="Play", icon="play", button_style="success",
                                     tooltip="play / pause (space)", layout=w.Layout(width="90px"))
@@ -29,31 +31,31 @@ class Controls(w.VBox):
         self.play_button.add_class("mftx-play")
         self.step_button.add_class("mftx-step")
         self.speed = w.FloatLogSlider(value=DEFAULTS["speed"], base=10, min=-1.3, max=1.3, step=0.05,
-                                      description="speed", readout_format=".2f", layout=lay, style=sty,
+                                      description="speed", readout_format=".2f", layout=lay(), style=sty,
                                       tooltip="simulated time per second")
         self.beta = w.FloatSlider(value=DEFAULTS["beta"], min=r["beta"][0], max=r["beta"][1], step=0.1,
-                                  description="β (beta)", continuous_update=False, layout=lay, style=sty)
+                                  description="β (beta)", continuous_update=False, layout=lay(), style=sty)
         self.n = w.IntSlider(value=DEFAULTS["n"], min=r["n"][0], max=r["n"][1], description="n tokens",
-                             continuous_update=False, layout=lay, style=sty)
+                             continuous_update=False, layout=lay(), style=sty)
         self.d = w.IntSlider(value=DEFAULTS["d"], min=r["d"][0], max=16, description="d", continuous_update=False,
-                             layout=lay, style=sty)
+                             layout=lay(), style=sty)
         self.dt = w.FloatLogSlider(value=DEFAULTS["dt"], base=10, min=-3, max=0, step=0.05, description="dt",
-                                   readout_format=".3f", continuous_update=False, layout=lay, style=sty)
+                                   readout_format=".3f", continuous_update=False, layout=lay(), style=sty)
         self.kind = w.ToggleButtons(options=list(KINDS), value=DEFAULTS["kind"], description="model", style=sty)
-        self.norm = w.Dropdown(options=list(NORMS), value=DEFAULTS["norm"], description="norm", layout=lay,
+        self.norm = w.Dropdown(options=list(NORMS), value=DEFAULTS["norm"], description="norm", layout=lay(),
                                style=sty)
         self.noise = w.FloatSlider(value=DEFAULTS["noise"], min=r["noise"][0], max=r["noise"][1], step=0.01,
-                                   description="noise", continuous_update=False, layout=lay, style=sty)
-        self.init = w.Dropdown(options=list(INITS), value=DEFAULTS["init"], description="start", layout=lay,
+                                   description="noise", continuous_update=False, layout=lay(), style=sty)
+        self.init = w.Dropdown(options=list(INITS), value=DEFAULTS["init"], description="start", layout=lay(),
                                style=sty)
         self.seed = w.BoundedIntText(value=DEFAULTS["seed"], min=r["seed"][0], max=r["seed"][1], description="seed",
                                      layout=w.Layout(width="180px"), style=sty)
         self.k = w.IntSlider(value=DEFAULTS["k"], min=r["k"][0], max=r["k"][1], description="k clusters",
-                             continuous_update=False, layout=lay, style=sty)
+                             continuous_update=False, layout=lay(), style=sty)
         self.rho0 = w.FloatSlider(value=DEFAULTS["rho0"], min=r["rho0"][0], max=r["rho0"][1], step=0.05,
-                                  description="ρ0", continuous_update=False, layout=lay, style=sty)
+                                  description="ρ0", continuous_update=False, layout=lay(), style=sty)
         self.preset = w.Dropdown(options=["(custom)"] + list(PRESETS), value="(custom)", description="preset",
-                                 layout=lay, style=sty)
+                                 layout=lay(), style=sty)
         self.code_button = w.Button(description="Copy code", icon="code", tooltip="print the Python for this view")
         self.lecturer = w.ToggleButton(value=bool(lecturer), description="Lecturer mode", icon="eye")
         self.code_output = w.Textarea(value="", layout=w.Layout(width="98%", height="120px", display="none"))

@@ -254,7 +254,7 @@ class SphereView(w.VBox):
             # n changed: replace position and colour attributes together (pythreejs resize rule)
             self._n = n
             self._history.clear()
-            _replace_attributes(self.points.geometry, position=pos, color=col)
+            _replace_geometry(self.points, position=pos, color=col)
             self._apply_point_size()
         else:
             # a NEW contiguous float32 array per frame (in-place edits do not sync)
@@ -284,15 +284,20 @@ class SphereView(w.VBox):
         cols = _f32(np.broadcast_to(col[None, :, None, :], (a.shape[0], a.shape[1], 2, 3)).reshape(-1, 3))
         attrs = self.trail_lines.geometry.attributes
         if attrs["position"].array.shape != segs.shape:
-            _replace_attributes(self.trail_lines.geometry, position=segs, color=cols)
+            _replace_geometry(self.trail_lines, position=segs, color=cols)
         else:
             attrs["position"].array = segs
             attrs["color"].array = cols
 
 
-def _replace_attributes(geometry: p3.BufferGeometry, **arrays: np.ndarray) -> None:
-    """Swap all attributes of a geometry at once (new sizes), closing the old attribute widgets."""
-    old = dict(geometry.attributes)
-    geometry.attributes = {k: p3.BufferAttribute(array=a) for k, a in arrays.items()}
-    for attr in old.values():
+def _replace_geometry(owner, **arrays: np.ndarray) -> None:
+    """Give `owner` (Points, LineSegments) a new BufferGeometry with these attribute arrays (a new size).
+
+    The whole geometry is replaced (front ends do not pick up resized attributes of an existing geometry);
+    position and colour change together. The old geometry and attributes are closed.
+    """
+    old = owner.geometry
+    owner.geometry = p3.BufferGeometry(attributes={k: p3.BufferAttribute(array=a) for k, a in arrays.items()})
+    for attr in old.attributes.values():
         attr.close()
+    old.close()
