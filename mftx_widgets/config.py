@@ -15,3 +15,9 @@ PARALLEL_MIN_N = 4096
 PARALLEL_PROBE = True
 #: d at or above which the velocity kernels use BLAS tiles plus a fused exp pass (below: streaming SIMD loops).
 BLAS_MIN_D = 16
+#: the neighbour (cell-list) kernel drops pairs with beta (1 - <x_i, x_j>) > NEIGHBOR_TAIL (weights < e^-37 = 8.5e-17).
+NEIGHBOR_TAIL = 37.0
+#: velocity() switches to the neighbour kernel (d = 3, Q = K = V = I) for n >= NEIGHBOR_MIN_N and
+#: beta >= NEIGHBOR_MIN_BETA, where it is measured faster than the dense kernel (benchmarks/bench_kernels.py).
+NEIGHBOR_MIN_N = 20000
+NEIGHBOR_MIN_BETA = 50.0

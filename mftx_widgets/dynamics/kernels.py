@@ -40,7 +40,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
-from ..config import BLAS_MIN_D, PARALLEL_MIN_N, PARALLEL_PROBE
+from ..config import BLAS_MIN_D, NEIGHBOR_MIN_BETA, NEIGHBOR_MIN_N, PARALLEL_MIN_N, PARALLEL_PROBE
 from . import _validate as v
 from .models import Attention
 
@@ -162,6 +162,23 @@ def _finish(xt, i, out, scale, project):
 # ---------------------------------------------------------------------------------------------------------
 # Q = K = V = I, d = 3: one fused vectorised loop per row
 # ---------------------------------------------------------------------------------------------------------
+@nb.njit(fastmath=_FM, nogil=True)
+def _sum3(x0, x1, x2, b0, b1, b2, off):
+    """sum over j of w_j (1, x_j) with w_j = exp(<b, x_j> + off): (den, s0, s1, s2). The loop starts at 0:
+    a range with a start loaded from memory stops LLVM from vectorising it (3x slower), slices do not."""
+    den = off - off
+    s0 = den
+    s1 = den
+    s2 = den
+    for j in range(x0.shape[0]):
+        w = _exp(b0 * x0[j] + b1 * x1[j] + b2 * x2[j] + off)
+        den += w
+        s0 += w * x0[j]
+        s1 += w * x1[j]
+        s2 += w * x2[j]
+    return den, s0, s1, s2
+
+
 @nb.njit(cache=True, fastmath=_FM, nogil=True)
 def _self3_rows(xt, beta, usa, project, out, i0, i1):
     n = xt.shape[1]
@@ -172,17 +189,7 @@ def _self3_rows(xt, beta, usa, project, out, i0, i1):
         a0, a1, a2 = x0[i], x1[i], x2[i]
         sii = a0 * a0 + a1 * a1 + a2 * a2
         b0, b1, b2 = beta * a0, beta * a1, beta * a2
-        off = -beta * sii
-        den = off - off
-        s0 = den
-        s1 = den
-        s2 = den
-        for j in range(n):
-            w = _exp(b0 * x0[j] + b1 * x1[j] + b2 * x2[j] + off)
-            den += w
-            s0 += w * x0[j]
-            s1 += w * x1[j]
-            s2 += w * x2[j]
+        den, s0, s1, s2 = _sum3(x0, x1, x2, b0, b1, b2, -beta * sii)
         out[i, 0] = s0
         out[i, 1] = s1
         out[i, 2] = s2
@@ -460,12 +467,22 @@ def _mode(model: Attention, d: int) -> int:
 
 
 def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bool,
-                   parallel: bool | None = None) -> np.ndarray:
+                   parallel: bool | None = None, cutoff: bool | None = None) -> np.ndarray:
     """Fill out (n, d) with P_x attn (project=True) or attn; x, out C-contiguous of model.dtype. No checks.
 
     parallel=None applies the thread policy use_parallel(n); True / False force a path (tests, benchmarks).
+    cutoff=None uses the neighbour kernel (neighbors.py: drops pairs with relative weight < e^-37, error
+    <= 2 n e^-37 per unit velocity scale) for d = 3, Q = K = V = I, n >= NEIGHBOR_MIN_N and
+    beta >= NEIGHBOR_MIN_BETA; False forces the dense kernels, True the neighbour kernel (d = 3, identity).
     """
     n, d = x.shape
+    if cutoff is None:
+        cutoff = d == 3 and model.identity and n >= NEIGHBOR_MIN_N and model.beta >= NEIGHBOR_MIN_BETA
+    if cutoff:
+        from .neighbors import attention_cutoff_into
+
+        attention_cutoff_into(model, x, out, project)
+        return out
     dt = x.dtype
     usa = model.kind == "USA"
     par = use_parallel(n) if parallel is None else bool(parallel)
