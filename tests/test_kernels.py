@@ -189,3 +189,57 @@ def test_memory_is_linear_in_n() -> None:
     before, after, finite = json.loads(out.strip().splitlines()[-1])
     assert finite
     assert (after - before) * 1024 < 100e6, (before, after)
+
+
+def _clustered(rng, n: int, k: int, spread: float) -> np.ndarray:
+    centers = rng.standard_normal((k, 3))
+    x = centers[rng.integers(0, k, n)] / np.linalg.norm(centers, axis=1).max() + spread * rng.standard_normal((n, 3))
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_neighbour_kernel_error_bound(dtype: str) -> None:
+    """Cell-list kernel vs the dense oracle: |v_cut - v| <= (2 n e^{-tail} + rounding tol) S for uniform and
+    clustered tokens, SA and USA, several beta and tails (neighbors.py module docstring)."""
+    from mftx_widgets.dynamics import neighbors
+
+    rng = np.random.default_rng(11)
+    n = 1500
+    sets = {"uniform": _points(rng, n, 3, "float64"), "clusters": _clustered(rng, n, 4, 0.05)}
+    for x in sets.values():
+        x = x.astype(dtype)
+        x64 = x.astype(np.float64)
+        for beta in (50.0, 200.0, 1000.0):
+            for kind in ("SA", "USA"):
+                if kind == "USA" and beta > USA_MAX[dtype]:
+                    continue
+                model = mw.Attention(beta=beta, kind=kind, dtype=dtype)
+                ref = reference.velocity(x64, beta, kind)
+                scale = 1.0 if kind == "SA" else _scale(x64, beta, kind, None, None, None)
+                for tail in (10.0, 20.0, 37.0):
+                    got = np.empty_like(x)
+                    pairs = neighbors.attention_cutoff_into(model, x, got, True, tail=tail)
+                    assert 0 < pairs <= n * n
+                    tol = (2 * n * np.exp(-tail) + _tol(dtype, beta)) * scale
+                    err = np.abs(got - ref).max()
+                    assert err <= tol, (beta, kind, tail, err / scale)
+                auto = kernels.attention_into(model, x, np.empty_like(x), True, cutoff=True)
+                assert np.abs(auto - ref).max() <= (2 * n * np.exp(-37.0) + _tol(dtype, beta)) * scale
+
+
+def test_neighbour_kernel_skips_far_pairs_and_validates() -> None:
+    """At beta = 1000 uniform tokens visit a small fraction of the n^2 pairs; bad inputs raise ValueError."""
+    from mftx_widgets.dynamics import neighbors
+
+    rng = np.random.default_rng(2)
+    x = _points(rng, 3000, 3, "float64")
+    pairs = neighbors.attention_cutoff_into(mw.Attention(beta=1000.0), x, np.empty_like(x), True)
+    # the kept cap has relative area tail / (2 beta) = 0.0185; the cell boxes add a margin around it
+    assert pairs < 0.2 * x.shape[0] ** 2
+    assert neighbors.cutoff_radius(200.0) == pytest.approx(np.sqrt(2 * 37.0 / 200.0))
+    with pytest.raises(ValueError, match="tail"):
+        neighbors.velocity_cutoff(mw.Attention(beta=100.0), x, tail=-1.0)
+    with pytest.raises(ValueError, match="d = 3"):
+        neighbors.velocity_cutoff(mw.Attention(beta=100.0), _points(rng, 10, 4, "float64"))
+    v = neighbors.velocity_cutoff(mw.Attention(beta=100.0), x)
+    assert np.abs(v - reference.velocity(x, 100.0)).max() <= 2 * 3000 * np.exp(-37.0) + 1e-12
