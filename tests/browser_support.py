@@ -227,7 +227,7 @@ def open_notebook(page, server: LabServer, notebook: str, timeout: float = 120.0
         if time.monotonic() > deadline:
             raise TimeoutError(f"kernel of {notebook} not idle after {timeout} s")
         page.wait_for_timeout(300)
-    page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+    page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()
 
 
 def wait_for_text(page, text: str, timeout: float = 120.0, within: str = ".jp-Notebook") -> None:
@@ -286,7 +286,7 @@ def run_notebook(page, server: LabServer, notebook: str, marker: str, timeout: f
 def run_cell_code(page, code: str, marker: str, timeout: float = 60.0) -> None:
     """Append a code cell at the end of the open notebook, run it, and wait for `marker` in the outputs."""
     cells = page.locator(".jp-Notebook .jp-Cell")
-    cells.last.click(position={"x": 5, "y": 5})
+    cells.last.locator(".jp-InputPrompt").first.click()     # selects the cell (the collapser bar would fold it)
     page.keyboard.press("Escape")
     page.keyboard.press("b")
     editor = page.locator(".jp-Notebook .jp-Cell").last.locator(".cm-content")

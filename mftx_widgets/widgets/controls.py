@@ -30,6 +30,7 @@ class Controls(w.VBox):
                                      layout=w.Layout(width="80px"))
         self.play_button.add_class("mftx-play")
         self.step_button.add_class("mftx-step")
+        self.reset_button.add_class("mftx-reset")
         self.speed = w.FloatLogSlider(value=DEFAULTS["speed"], base=10, min=-1.3, max=1.3, step=0.05,
                                       description="speed", readout_format=".2f", layout=lay(), style=sty,
                                       tooltip="simulated time per second")
@@ -54,6 +55,8 @@ class Controls(w.VBox):
                              continuous_update=False, layout=lay(), style=sty)
         self.rho0 = w.FloatSlider(value=DEFAULTS["rho0"], min=r["rho0"][0], max=r["rho0"][1], step=0.05,
                                   description="ρ0", continuous_update=False, layout=lay(), style=sty)
+        for name in ("speed", "beta", "n", "d", "dt", "kind", "norm", "noise", "init", "seed", "k", "rho0"):
+            getattr(self, name).add_class(f"mftx-{name}")
         self.preset = w.Dropdown(options=["(custom)"] + list(PRESETS), value="(custom)", description="preset",
                                  layout=lay(), style=sty)
         self.code_button = w.Button(description="Copy code", icon="code", tooltip="print the Python for this view")

@@ -148,6 +148,7 @@ class Explorer(w.VBox):
         self._sync_controls()
         self._record()
         self._refresh_plots(force=True)
+        self._update_status()
         self._top = w.HBox([self.sphere, self.controls])
         super().__init__(children=[self._top, self.plots.canvas, self.controls.code_output])
         self.add_class("mftx-explorer")
@@ -437,6 +438,9 @@ class Explorer(w.VBox):
         if self.history.warning:
             self.controls.message.value = f"<span style='color:#b00'><b>warning:</b> {self.history.warning}</span>"
         self._refresh_plots(force=force_plots)
+        self._update_status()
+
+    def _update_status(self) -> None:
         c = self.budget.cost
         speed = "" if c is None else f" &nbsp; {1.0 / max(c, 1e-9):.0f} steps/s"
         self.controls.status.value = (f"<b>t = {self.sim.t:.2f}</b> &nbsp; steps = {self.steps_total}{speed}")
