@@ -301,3 +301,40 @@ def test_step_budget_fits_frame():
     assert b.steps(10) == 1
     with pytest.raises(ValueError, match="fps"):
         StepBudget(fps=0)
+
+
+def test_attention_rows_match_reference_and_link_to_particles(explorer):
+    from mftx_widgets.dynamics import reference
+    from mftx_widgets.widgets.attention import attention_rows
+
+    x = mw.initial.uniform(25, 3, seed=4)
+    for kind in ("SA", "USA"):
+        a = attention_rows(mw.Attention(beta=3.0, kind=kind), x, slice(None))
+        np.testing.assert_allclose(a @ x, reference.attention_output(x, 3.0, kind=kind), rtol=0, atol=1e-12)
+        if kind == "SA":
+            np.testing.assert_allclose(a.sum(axis=1), 1.0, atol=1e-12)
+    ex = explorer(n=25, beta=3.0, seed=4)
+    ex.attention.on.value = True
+    ex.attention.token.value = 7
+    row = attention_rows(ex.model, ex.sim.x, np.array([7]))[0]
+    np.testing.assert_allclose(ex.attention.row, row, atol=1e-12)
+    # the particles are coloured by that row: the most attended token gets the top of the colour map
+    assert np.argmax(row) == np.argmax(ex.sphere.colours[:, 1])           # viridis: green grows with the value
+    assert ex.sphere.marker.visible
+    np.testing.assert_allclose(ex.sphere.marker.geometry.attributes["position"].array[0], ex.sim.x[7], atol=1e-6)
+    ex.set_params(n=12)                                                    # resize keeps everything consistent
+    assert ex.attention.token.max == 11 and ex.sphere.colours.shape == (12, 3)
+    ex.attention.on.value = False
+    assert ex.sphere.color is None and not ex.sphere.marker.visible
+
+
+def test_lecturer_mode(explorer):
+    from mftx_widgets.widgets._common import OKABE_ITO, hex_to_rgb
+
+    ex = explorer(n=20, init="clusters", k=3)
+    small = ex.sphere.points.material.size
+    ex.controls.lecturer.value = True
+    assert ex.lecturer and ex.plots.lecturer and ex.sphere.points.material.size > small
+    palette = {tuple(c) for c in hex_to_rgb(OKABE_ITO)}
+    assert {tuple(c) for c in ex.sphere.colours} <= palette                 # colour-blind-safe palette
+    assert ex.children[1] is ex.plots.canvas                                 # the new figure is shown

@@ -16,7 +16,7 @@ class Controls(w.VBox):
 
     PARAMS = ("beta", "kind", "norm", "noise", "n", "d", "dt", "init", "seed", "k", "rho0", "speed")
 
-    def __init__(self, lecturer: bool = False) -> None:
+    def __init__(self, lecturer: bool = False, attention: w.Widget | None = None) -> None:
         r = RANGES
         def lay() -> w.Layout:   # one Layout per control: hiding one must not hide the others
             return w.Layout(width="300px")
@@ -68,8 +68,14 @@ class Controls(w.VBox):
         buttons = w.HBox([self.play_button, self.step_button, self.reset_button])
         model_box = w.VBox([self.beta, self.kind, self.norm, self.noise, self.dt])
         start_box = w.VBox([self.n, self.d, self.init, self.k, self.rho0, self.seed])
-        tabs = w.Tab(children=[model_box, start_box, w.VBox([self.preset, self.code_button, self.lecturer])])
-        for i, title in enumerate(("model", "tokens", "presets")):
+        pages = [model_box, start_box, w.VBox([self.preset, self.code_button, self.lecturer])]
+        titles = ["model", "tokens", "presets"]
+        if attention is not None:
+            pages.append(attention)
+            titles.append("attention")
+        tabs = w.Tab(children=pages)
+        self.tabs = tabs
+        for i, title in enumerate(titles):
             tabs.set_title(i, title)
         super().__init__(children=[buttons, self.speed, self.status, tabs, self.message],
                          layout=w.Layout(width="340px"))

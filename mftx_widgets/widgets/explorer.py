@@ -9,6 +9,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..dynamics import Attention, Simulation, SimulationError
+from .attention import AttentionView
 from .controls import Controls
 from .player import FrameLoop, StepBudget
 from .plots import History, TimePlots, equiangular_rho0, theory_curve
@@ -139,7 +140,8 @@ class Explorer(w.VBox):
         self.steps_total = 0
         self._uid = "mftx-explorer-" + uuid.uuid4().hex[:10]
 
-        self.controls = Controls(lecturer=lecturer)
+        self.attention = AttentionView(self._params["n"], lecturer=lecturer)
+        self.controls = Controls(lecturer=lecturer, attention=self.attention)
         self._build_sim()
         self.sphere = SphereView(self.sim, projection=projection, trails=trails, lecturer=lecturer)
         self.plots = TimePlots(lecturer=lecturer)
@@ -229,6 +231,9 @@ class Explorer(w.VBox):
             was_playing = self._playing
             self.loop.stop()
             self._build_sim()
+            self.attention.resize(self.sim.n)
+            if self.attention.on.value:
+                self.sphere.color = None          # recomputed for the new tokens by _render
             self.sphere.set_source(self.sim)
             self._record()
             self._render(force_plots=True, record=False)
@@ -283,7 +288,7 @@ class Explorer(w.VBox):
         for name in ("loop",):
             if hasattr(self, name):
                 self.loop.stop()
-        for name in ("sphere", "plots", "controls"):
+        for name in ("sphere", "plots", "attention", "controls"):
             part = self.__dict__.get(name)
             if part is not None:
                 part.close()
@@ -346,6 +351,8 @@ class Explorer(w.VBox):
         c.code_button.on_click(lambda _: self._show_code())
         c.lecturer.observe(lambda ch: self._set_lecturer(ch["new"]), names="value")
         c.preset.observe(self._on_preset, names="value")
+        self.attention.on.observe(lambda ch: self._on_attention(), names="value")
+        self.attention.token.observe(lambda ch: self._on_attention(), names="value")
         for name in Controls.PARAMS:
             getattr(c, name).observe(self._on_control, names="value")
 
@@ -358,6 +365,14 @@ class Explorer(w.VBox):
         except ValueError as exc:
             self.controls.message.value = f"<span style='color:#b00'>{exc}</span>"
             self._sync_controls()
+
+    def _on_attention(self) -> None:
+        """Colour the particles by the selected token's attention row (or back to clusters)."""
+        on = self.attention.on.value
+        self.sphere.highlight = self.attention.token.value if on else None
+        if not on:
+            self.sphere.color = None
+        self._render(force_plots=True, record=False)
 
     def _on_preset(self, change) -> None:
         if self._syncing or change["new"] == "(custom)":
@@ -432,6 +447,10 @@ class Explorer(w.VBox):
         return s.labels
 
     def _render(self, force_plots: bool = False, record: bool = True) -> None:
+        if self.attention.on.value:
+            self.attention.resize(self.sim.n)
+            self.sphere.highlight = self.attention.token.value
+            self.sphere.color = self.attention.row_values(self.model, self.sim.x)
         self.sphere.update()
         if record:
             self._record()
@@ -459,6 +478,10 @@ class Explorer(w.VBox):
         self.plots.set_time(self.sim.t)
         self.plots.set_histogram(self.sim.x)
         self.plots.draw()
+        if self.attention.on.value:
+            from ..dynamics import observables
+
+            self.attention.draw_matrix(self.model, self.sim.x, observables.clusters(self.sim.x))
 
     def _ipython_display_(self) -> None:
         from IPython.display import Javascript, display

@@ -107,9 +107,14 @@ class SphereView(w.VBox):
             material=p3.LineBasicMaterial(vertexColors="VertexColors", transparent=True, opacity=0.5),
             visible=trails > 0,
         )
+        self.marker = p3.Points(
+            geometry=p3.BufferGeometry(attributes={"position": p3.BufferAttribute(array=np.zeros((1, 3), np.float32))}),
+            material=p3.PointsMaterial(size=16.0, sizeAttenuation=False, color="#D55E00"), visible=False,
+        )
+        self.highlight: int | None = None
         self.camera = p3.PerspectiveCamera(position=[2.2, 1.6, 2.6], up=[0, 0, 1], fov=40, aspect=width / height)
         self.scene = p3.Scene(
-            children=[self.points, self.wire, self.axes, self.mean_line, self.mean_tip, self.trail_lines,
+            children=[self.points, self.marker, self.wire, self.axes, self.mean_line, self.mean_tip, self.trail_lines,
                       self.camera, p3.AmbientLight(intensity=0.8),
                       p3.HemisphereLight(color="#ffffff", groundColor="#888888", intensity=0.4)],
             background=bg,
@@ -203,8 +208,8 @@ class SphereView(w.VBox):
 
     def close(self) -> None:
         """Close the view and its 3D objects (frees the WebGL context in the browser)."""
-        for name in ("renderer", "scene", "controls", "camera", "points", "wire", "axes", "mean_line", "mean_tip",
-                     "trail_lines"):
+        for name in ("renderer", "scene", "controls", "camera", "points", "marker", "wire", "axes", "mean_line",
+                     "mean_tip", "trail_lines"):
             part = self.__dict__.get(name)
             if part is not None:
                 part.close()
@@ -260,6 +265,11 @@ class SphereView(w.VBox):
             # a NEW contiguous float32 array per frame (in-place edits do not sync)
             attrs["position"].array = pos
             attrs["color"].array = col
+        if self.highlight is not None and 0 <= self.highlight < n:
+            self.marker.geometry.attributes["position"].array = _f32(pos[self.highlight][None, :])
+            self.marker.visible = True
+        else:
+            self.marker.visible = False
         m = u.mean(axis=0)
         mp = project3(m[None, :], self.projection, self._basis)[0]
         if self.show_mean:
