@@ -10,7 +10,9 @@ batch size or the order in which tasks finish. Runs are grouped in batches (one 
 per-task overhead. Executors: ``"serial"``, ``"process"`` (a local ``ProcessPoolExecutor``, the default when
 there is more than one core and more than one batch), any ``concurrent.futures.Executor``, or a
 ``dask.distributed.Client`` (duck-typed: ``submit`` + ``distributed.as_completed``). There is no scheduler
-here: the executor schedules.
+here: the executor schedules. Start dask clusters under
+``dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})``: dask's default
+trim threshold makes these simulations ~2.5x slower (sweep warns when it sees it).
 
 Phase diagram of THEORY.md section 10 ([R], figure from [GLPR]): ``phase_diagram`` (probability that all
 pairwise cosines exceed a threshold at each (t, beta)) and ``equiangular_boundary`` (the SA equiangular
