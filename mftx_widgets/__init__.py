@@ -20,9 +20,10 @@ from .dynamics import (
     metastability,
     observables,
     simulate,
-    sweep,
     velocity,
 )
+from .dynamics import sweep as sweeps
+from .dynamics.sweep import RunSpec, SweepResult, phase_diagram, sweep
 
 __version__ = "0.1.0"
 
@@ -45,5 +46,5 @@ def __getattr__(name: str):
 __all__ = [
     "Attention", "Simulation", "SimulationError", "Trajectory", "simulate", "velocity", "circle",
     "equiangular", "initial", "observables", "dynamics", "config", "longcontext", "meanfield", "metastability",
-    "sweep",
+    "sweep", "sweeps", "RunSpec", "SweepResult", "phase_diagram",
 ]

@@ -198,3 +198,15 @@ def test_dynamics_imports_no_ui_module():
             "('ipywidgets', 'pythreejs', 'matplotlib', 'IPython', 'ipympl')]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_advance_to_then_step_keeps_time_and_state_consistent():
+    x0 = mw.initial.uniform(10, 3, seed=0)
+    model = mw.Attention(beta=1.0)
+    a = mw.Simulation(model, x0, dt=0.1).advance_to(0.15).advance_to(0.3)
+    b = mw.Simulation(model, x0, dt=0.1).advance_to(0.15)
+    b.step(1)
+    assert a.t == pytest.approx(0.3) and b.t == pytest.approx(0.25)
+    ref = mw.simulate(model, x0, t_max=0.3, dt=0.1).x[-1]
+    assert np.abs(a.x - ref).max() < 1e-6        # same time, different step sequence: RK4-close
+    assert np.abs(a.x - mw.simulate(model, x0, t_max=0.35, dt=0.1).x[-1]).max() > 1e-4

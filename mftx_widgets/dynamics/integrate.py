@@ -67,6 +67,7 @@ class Simulation:
         self._x = self._x0.copy()
         self.t = self.t0
         self.steps = 0
+        self._t_base, self._steps_base = self.t0, 0     # t = _t_base + (steps - _steps_base) * dt
         self.rng = np.random.default_rng(self.seed)
         n, d = self._x.shape
         self._k = [np.empty((n, d), dtype=self._x.dtype) for _ in range(4)]
@@ -178,7 +179,7 @@ class Simulation:
         for _ in range(k):
             self._guarded(self.dt)
             self.steps += 1
-            self.t = self.t0 + self.steps * self.dt
+            self.t = self._t_base + (self.steps - self._steps_base) * self.dt
         return self
 
     def advance_to(self, t: float) -> Simulation:
@@ -188,6 +189,7 @@ class Simulation:
             if t - self.t < self.dt * (1 + 1e-9):
                 self._guarded(t - self.t)
                 self.t = t
+                self._t_base, self._steps_base = t, self.steps
                 break
             self.step(1)
         return self
