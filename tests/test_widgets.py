@@ -338,3 +338,30 @@ def test_lecturer_mode(explorer):
     palette = {tuple(c) for c in hex_to_rgb(OKABE_ITO)}
     assert {tuple(c) for c in ex.sphere.colours} <= palette                 # colour-blind-safe palette
     assert ex.children[1] is ex.plots.canvas                                 # the new figure is shown
+
+
+def test_live_n2000_keeps_event_loop_responsive(explorer):
+    """n = 2000 in d = 3 playing: other coroutines (the kernel's message handlers) still run every frame."""
+    async def scenario():
+        ex = explorer(n=2000, d=3, fps=20)
+        gaps = []
+
+        async def ticker():
+            last = asyncio.get_running_loop().time()
+            while True:
+                await asyncio.sleep(0.01)
+                now = asyncio.get_running_loop().time()
+                gaps.append(now - last)
+                last = now
+
+        tick = asyncio.get_running_loop().create_task(ticker())
+        ex.play()
+        await asyncio.sleep(3.0)
+        ex.pause()
+        tick.cancel()
+        return ex, gaps
+
+    ex, gaps = asyncio.run(scenario())
+    assert ex.loop.frames >= 10 and ex.steps_total >= 10
+    # the longest stretch without a turn for other tasks is one frame: well under half a second
+    assert max(gaps) < 0.5, f"event loop blocked for {max(gaps):.2f} s"

@@ -137,6 +137,11 @@ class Explorer(w.VBox):
         self._syncing = False
         self._debt = 0.0
         self._last_draw = -np.inf
+        self._frames = 0
+        self._obs_cost: float | None = None
+        self._plot_cost = 0.0
+        #: observables (energy, clusters) are recorded every obs_every-th frame (fitted to the frame budget)
+        self.obs_every = 1
         self.steps_total = 0
         self._uid = "mftx-explorer-" + uuid.uuid4().hex[:10]
 
@@ -437,23 +442,36 @@ class Explorer(w.VBox):
                 return
         self._render()
 
+    def _fit_observables(self, seconds: float) -> None:
+        """Record observables only every k-th frame when they cost more than a quarter of the frame period."""
+        c = seconds if self._obs_cost is None else 0.7 * self._obs_cost + 0.3 * seconds
+        self._obs_cost = c
+        self.obs_every = max(1, int(np.ceil(c / (0.25 / self.fps))))
+        self.sphere.cluster_every = self.obs_every
+
     def _record(self) -> None:
         self.history.append(self.sim.t, self.sim.x, self.steps_total, labels=self.sphere_labels())
 
     def sphere_labels(self):
         s = getattr(self, "sphere", None)
-        if s is None or s.labels is None or s.color is not None or len(s.labels) != self.sim.n:
+        if s is None or not s.labels_fresh or s.color is not None or len(s.labels) != self.sim.n:
             return None
         return s.labels
 
     def _render(self, force_plots: bool = False, record: bool = True) -> None:
+        """Redraw the sphere; record observables (every obs_every-th frame, so they fit the frame budget)."""
+        self._frames += 1
+        if record and not force_plots and (self._frames % self.obs_every):
+            record = False
         if self.attention.on.value:
             self.attention.resize(self.sim.n)
             self.sphere.highlight = self.attention.token.value
             self.sphere.color = self.attention.row_values(self.model, self.sim.x)
         self.sphere.update()
         if record:
+            t0 = time.perf_counter()
             self._record()
+            self._fit_observables(time.perf_counter() - t0)
         if self.history.warning:
             self.controls.message.value = f"<span style='color:#b00'><b>warning:</b> {self.history.warning}</span>"
         self._refresh_plots(force=force_plots)
@@ -466,7 +484,8 @@ class Explorer(w.VBox):
 
     def _refresh_plots(self, force: bool = False) -> None:
         now = time.perf_counter()
-        if not force and now - self._last_draw < self.plot_interval:
+        # plots redraw at most every plot_interval seconds, and take at most a quarter of the time
+        if not force and now - self._last_draw < max(self.plot_interval, 4.0 * self._plot_cost):
             return
         self._last_draw = now
         h = self.history
@@ -482,6 +501,7 @@ class Explorer(w.VBox):
             from ..dynamics import observables
 
             self.attention.draw_matrix(self.model, self.sim.x, observables.clusters(self.sim.x))
+        self._plot_cost = time.perf_counter() - now
 
     def _ipython_display_(self) -> None:
         from IPython.display import Javascript, display

@@ -233,8 +233,17 @@ class TimePlots:
             self.ax_clusters.set_yscale("log")
             self.ax_clusters.set_ylim(0.8, max(float(np.nanmax(clusters)) * 1.3, 2.0))
 
-    def set_histogram(self, x, bins: int = 40) -> None:
-        """Histogram of the pairwise cosines of x (n, d)."""
+    def set_histogram(self, x, bins: int = 40, max_tokens: int = 500) -> None:
+        """Histogram of the pairwise cosines of x (n, d); above max_tokens, of a fixed random subset of tokens
+        (an unbiased estimate of the pair distribution at O(max_tokens^2) cost)."""
+        x = np.asarray(x)
+        n = x.shape[0]
+        if n > max_tokens:
+            idx = np.sort(np.random.default_rng(0).choice(n, max_tokens, replace=False))
+            x = x[idx]
+            self.ax_hist.set_title(f"pairwise cosines ({max_tokens} random tokens)")
+        else:
+            self.ax_hist.set_title("pairwise cosines")
         counts, edges = observables.cosine_histogram(x, bins=bins)
         frac = counts / max(counts.sum(), 1)
         if self._stairs is not None:

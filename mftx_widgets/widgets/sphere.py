@@ -73,6 +73,9 @@ class SphereView(w.VBox):
         self._updates = 0
         self._history: list[np.ndarray] = []
         self.labels: np.ndarray | None = None
+        #: cluster labels (colours) are recomputed every cluster_every-th update (the Explorer fits it to its budget)
+        self.cluster_every = 1
+        self._labels_at = -1
 
         # --- scene -------------------------------------------------------------------------------
         fg = "#000000" if lecturer else "#666666"
@@ -167,6 +170,11 @@ class SphereView(w.VBox):
         """The (n, 3) float32 colour buffer sent to the browser."""
         return self.points.geometry.attributes["color"].array
 
+    @property
+    def labels_fresh(self) -> bool:
+        """True when the cluster labels were computed for the state drawn last."""
+        return self.labels is not None and self._labels_at == self._updates - 1
+
     def frame(self, i: int) -> None:
         """Show frame i of a Trajectory (moves the time slider too)."""
         if not isinstance(self.source, Trajectory):
@@ -238,8 +246,9 @@ class SphereView(w.VBox):
             return _user_colours(self.color, n)
         if n > MAX_CLUSTER_COLOUR_N:
             self.labels = np.zeros(n, dtype=np.int64)
-        else:
+        elif self.labels is None or len(self.labels) != n or self._updates % self.cluster_every == 0:
             self.labels = observables.clusters(x)
+            self._labels_at = self._updates
         return label_colours(self.labels, self.palette)
 
     def show(self, x, t: float | None = None) -> None:
