@@ -18,10 +18,11 @@ Prints (markdown tables):
 
 Roofline model (stated FLOP-per-pair): a pair costs 2d FLOPs for the score, 2d + 1 to accumulate w (1, V x_j)
 and C_exp for exp (C_exp = 32 in float64: reduction 4, degree-12 polynomial 24, exponent bits and select 4;
-C_exp = 22 in float32 with degree 7), every vector operation counted as 2 FLOP like an FMA, all at the vector
-FMA issue rate F measured in this run (a numba loop of independent FMAs on an L1-resident array, one core):
-roofline pairs/s = F / (4 d + 1 + C_exp). d = 3 is exp-bound (C_exp dominates); at d = 64 the two products
-dominate and the bound is the matmul rate (also printed: OpenBLAS reaches part of F).
+C_exp = 22 in float32 with degree 7), every vector operation counted as 2 FLOP like an FMA. The exp and the
+sums run at the vector FMA issue rate F_fma measured in this run (a numba loop of independent FMAs on an
+L1-resident array, one core); the 4 d product FLOPs run at F_fma too for d < BLAS_MIN_D (SIMD loops) and at
+the measured BLAS matmul rate F_mm for d >= BLAS_MIN_D (BLAS tiles). Roofline pairs/s =
+1 / (4 d / F_prod + (1 + C_exp) / F_fma): d = 3 is exp-bound, d = 64 is matmul-bound.
 
 By default everything runs on ONE thread (numba, OpenBLAS for both sides); --threads N allows N.
 """
@@ -49,6 +50,7 @@ import numba as nb  # noqa: E402
 import numpy as np  # noqa: E402
 
 import mftx_widgets as mw  # noqa: E402
+from mftx_widgets.config import BLAS_MIN_D  # noqa: E402
 from mftx_widgets.dynamics import kernels, neighbors, reference  # noqa: E402
 
 LINES: list[str] = []
@@ -135,9 +137,12 @@ def machine() -> dict:
     return res
 
 
-def roofline(F: float, d: int, dtype: str) -> float:
+def roofline(ref: dict, d: int, dtype: str) -> float:
+    """Pairs/s bound: 4 d product FLOPs at F_prod plus (1 + C_exp) at the FMA peak F_fma (module docstring)."""
     c_exp = 32 if dtype == "float64" else 22
-    return F / (4 * d + 1 + c_exp)
+    f_fma = ref["fma_" + dtype]
+    f_prod = ref[dtype] if d >= BLAS_MIN_D else f_fma
+    return 1.0 / (4 * d / f_prod + (1 + c_exp) / f_fma)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -155,7 +160,7 @@ def velocity_table(ref: dict, sizes) -> None:
                 fits = 4 * n * n * item < 0.5 * mem
                 for kind in ("SA", "USA"):
                     model = mw.Attention(beta=1.0, kind=kind, dtype=dt)
-                    budget = 1.5 if n * n * d < 1e9 else 0.0
+                    budget = 2.0 if n * n * d < 1e9 else 0.0
 
                     def pkg(m=model, x=x):
                         return mw.dynamics.velocity(m, x)
@@ -164,7 +169,7 @@ def velocity_table(ref: dict, sizes) -> None:
                         return reference.velocity(x, 1.0, kind)
 
                     if fits:
-                        tk, tb = best(pkg, base, budget=budget, warm=n < 10000)
+                        tk, tb = best(pkg, base, budget=budget, warm=n < 10000, max_rep=30)
                         pb = n * n / tb
                     else:
                         (tk,) = best(pkg, budget=budget, warm=False)
@@ -173,7 +178,7 @@ def velocity_table(ref: dict, sizes) -> None:
                         bcol, rcol = f"{pb / 1e6:.0f}", f"**{pk / pb:.1f}x**"
                     else:
                         bcol, rcol = "n x n does not fit", "-"
-                    frac = pk / roofline(ref["fma_" + dt], d, dt)
+                    frac = pk / roofline(ref, d, dt)
                     out(f"| {d} | {n} | {dt} | {kind} | {pk / 1e6:.0f} | {bcol} | {rcol} | {100 * frac:.0f} % |")
     out()
 
@@ -205,9 +210,9 @@ def steps_table(sizes) -> None:
                 for method, evals in (("euler", 1), ("rk4", 4)):
                     sim = mw.Simulation(mw.Attention(beta=1.0, dtype=dt), x, dt=0.05, method=method)
                     k = max(1, int(2e6 // (n * n * evals)))
-                    budget = 1.5 if n * n * d * evals < 2e9 else 0.0
+                    budget = 3.0 if n * n * d * evals < 2e9 else 0.0
                     tk, tb = best(lambda sim=sim, k=k: sim.step(k), lambda x=x, m=method: _numpy_step(x, 0.05, m),
-                                  budget=budget, warm=n < 10000)
+                                  budget=budget, warm=n < 10000, max_rep=30)
                     tk /= k
                     out(f"| {d} | {n} | {dt} | {method} | {1 / tk:.1f} | {evals * n * n / tk / 1e6:.0f} | "
                         f"{1 / tb:.1f} | **{tb / tk:.1f}x** |")
