@@ -285,10 +285,11 @@ def run_notebook(page, server: LabServer, notebook: str, marker: str, timeout: f
 
 def run_cell_code(page, code: str, marker: str, timeout: float = 60.0) -> None:
     """Append a code cell at the end of the open notebook, run it, and wait for `marker` in the outputs."""
-    cells = page.locator(".jp-Notebook .jp-Cell")
-    cells.last.locator(".jp-InputPrompt").first.click()     # selects the cell (the collapser bar would fold it)
+    last = page.locator(".jp-Notebook .jp-Cell").last
+    last.locator(".jp-InputPrompt").first.click()     # selects the cell (the collapser bar would fold it)
     page.keyboard.press("Escape")
-    page.keyboard.press("b")
+    if last.locator(".cm-content").first.inner_text().strip():
+        page.keyboard.press("b")                      # a new cell below; else reuse the empty last cell
     editor = page.locator(".jp-Notebook .jp-Cell").last.locator(".cm-content")
     editor.click()
     editor.fill(code)
@@ -354,6 +355,16 @@ def screenshot(page, name: str, full_page: bool = True) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def element_screenshot(page, selector: str, name: str) -> Path:
+    """Save a screenshot of the first element matching selector to ARTIFACTS/<name>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    el = page.locator(selector).first
+    el.scroll_into_view_if_needed()
+    el.screenshot(path=str(path))
     return path
 
 

@@ -365,3 +365,19 @@ def test_live_n2000_keeps_event_loop_responsive(explorer):
     assert ex.loop.frames >= 10 and ex.steps_total >= 10
     # the longest stretch without a turn for other tasks is one frame: well under half a second
     assert max(gaps) < 0.5, f"event loop blocked for {max(gaps):.2f} s"
+
+
+def test_sphere_view_live_simulation_task_ends_on_close():
+    async def scenario():
+        sim = mw.Simulation(mw.Attention(beta=2.0), mw.initial.uniform(30, 3, seed=2), dt=0.05)
+        view = SphereView(sim)
+        view.play(steps_per_frame=2)
+        await asyncio.sleep(0.5)
+        task = view.loop.task
+        assert not task.done() and sim.steps >= 2 and view.play_button.value
+        np.testing.assert_allclose(view.positions, sim.x, atol=1e-6)    # the view follows the live state
+        view.close()
+        await asyncio.sleep(0.1)
+        return task.done(), sim.steps % 2
+
+    assert asyncio.run(scenario()) == (True, 0)

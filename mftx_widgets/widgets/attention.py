@@ -55,6 +55,7 @@ class AttentionView(w.VBox):
         self._row_line = None
         self.row: np.ndarray | None = None
         super().__init__(children=[self.on, self.token, self.canvas])
+        self.add_class("mftx-attention")
 
     def resize(self, n: int) -> None:
         self.token.max = max(n - 1, 0)

@@ -148,7 +148,7 @@ class Explorer(w.VBox):
         self.attention = AttentionView(self._params["n"], lecturer=lecturer)
         self.controls = Controls(lecturer=lecturer, attention=self.attention)
         self._build_sim()
-        self.sphere = SphereView(self.sim, projection=projection, trails=trails, lecturer=lecturer)
+        self.sphere = SphereView(self.sim, projection=projection, trails=trails, lecturer=lecturer, play_button=False)
         self.plots = TimePlots(lecturer=lecturer)
         self.plots.on_time(self.goto)
         self._wire_controls()

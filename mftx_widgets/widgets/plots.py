@@ -162,6 +162,7 @@ class TimePlots:
 
         self.lecturer = bool(lecturer)
         size = 14 if lecturer else 9
+        self._fontsize = size
         with matplotlib.rc_context({"font.size": size, "axes.titlesize": size, "axes.labelsize": size}):
             self.figure, self.canvas = _new_canvas(figsize or ((9.6, 6.4) if lecturer else (7.2, 4.8)), 80)
             axs = self.figure.subplots(2, 2)
@@ -241,9 +242,9 @@ class TimePlots:
         if n > max_tokens:
             idx = np.sort(np.random.default_rng(0).choice(n, max_tokens, replace=False))
             x = x[idx]
-            self.ax_hist.set_title(f"pairwise cosines ({max_tokens} random tokens)")
+            self.ax_hist.set_title(f"pairwise cosines ({max_tokens} random tokens)", fontsize=self._fontsize)
         else:
-            self.ax_hist.set_title("pairwise cosines")
+            self.ax_hist.set_title("pairwise cosines", fontsize=self._fontsize)
         counts, edges = observables.cosine_histogram(x, bins=bins)
         frac = counts / max(counts.sum(), 1)
         if self._stairs is not None:

@@ -49,11 +49,13 @@ class SphereView(w.VBox):
     lecturer : larger points and fonts, high contrast, colour-blind-safe palette.
     point_size : points in pixels (default 6, lecturer 10).
     size : (width, height) of the 3D view in pixels.
+    show_mean : draw the mean vector m (order parameter) as an arrow from the centre.
+    play_button : for a Simulation source, show a Play toggle that steps it live (play() / pause() in code).
     """
 
     def __init__(self, source, color=None, trails: int = 0, projection: str = "first3", show_sphere: bool = True,
                  show_axes: bool = True, lecturer: bool = False, point_size: float | None = None,
-                 size: tuple[int, int] | None = None, show_mean: bool = True) -> None:
+                 size: tuple[int, int] | None = None, show_mean: bool = True, play_button: bool = True) -> None:
         if not isinstance(source, (Trajectory, Simulation)):
             raise ValueError(f"source must be an mftx_widgets Trajectory or Simulation, got {type(source).__name__}")
         trails = int(trails)
@@ -145,6 +147,17 @@ class SphereView(w.VBox):
             if source.d > 3 and self.projection == "pca":
                 sub = source.directions[:: max(1, len(source) // 20)]
                 self._basis = pca_basis(sub.reshape(-1, source.d))
+        self.loop = None
+        if isinstance(source, Simulation):
+            from .player import FrameLoop
+
+            self.steps_per_frame = 1
+            self.loop = FrameLoop(self._live_frame, fps=20)
+            self.play_button = w.ToggleButton(value=False, description="Play", icon="play",
+                                              tooltip="step the simulation live")
+            self.play_button.observe(lambda ch: self.play() if ch["new"] else self.pause(), names="value")
+            if play_button:
+                children.append(self.play_button)
         super().__init__(children=children)
         self.add_class("mftx-sphere")
         self._set_dimension(source.d)
@@ -204,6 +217,29 @@ class SphereView(w.VBox):
         self._set_dimension(source.d)
         self.update()
 
+    def play(self, steps_per_frame: int | None = None) -> None:
+        """Live Simulation only: step it steps_per_frame times per frame (about 20 fps) in an asyncio task."""
+        if self.loop is None:
+            raise ValueError("play() needs a Simulation source; a Trajectory is scrubbed with the time slider")
+        if steps_per_frame is not None:
+            if int(steps_per_frame) < 1:
+                raise ValueError(f"steps_per_frame must be >= 1, got {steps_per_frame}")
+            self.steps_per_frame = int(steps_per_frame)
+        self.loop.start()
+        if not self.play_button.value:
+            self.play_button.value = True
+
+    def pause(self) -> None:
+        """Stop the live task (it ends)."""
+        if self.loop is not None:
+            self.loop.stop()
+            if self.play_button.value:
+                self.play_button.value = False
+
+    def _live_frame(self) -> None:
+        self.source.step(self.steps_per_frame)
+        self.update()
+
     def set_lecturer(self, on: bool) -> None:
         """Lecturer mode: bigger points and fonts, colour-blind-safe palette, black outlines."""
         self.lecturer = bool(on)
@@ -215,7 +251,9 @@ class SphereView(w.VBox):
         self.update()
 
     def close(self) -> None:
-        """Close the view and its 3D objects (frees the WebGL context in the browser)."""
+        """Stop any live task; close the view and its 3D objects (frees the WebGL context in the browser)."""
+        if self.__dict__.get("loop") is not None:
+            self.loop.stop()
         for name in ("renderer", "scene", "controls", "camera", "points", "marker", "wire", "axes", "mean_line",
                      "mean_tip", "trail_lines"):
             part = self.__dict__.get(name)

@@ -50,7 +50,7 @@ def test_explorer_in_jupyterlab(lab_server, page):
     assert t_shown > 0.3, t_shown
     t_kernel, playing = _kernel_print(page, "ex.sim.t, ex.playing", "PLAYING").split()
     assert float(t_kernel) >= t_shown and playing == "True"
-    bs.screenshot(page, "explorer-playing")
+    bs.element_screenshot(page, ".mftx-explorer", "explorer-playing")
     page.locator(".mftx-play").first.click()                   # pause
     page.wait_for_timeout(500)
     assert _kernel_print(page, "ex.playing", "PAUSED") == "False"
@@ -86,6 +86,15 @@ def test_explorer_in_jupyterlab(lab_server, page):
     page.keyboard.press(" ")
     page.wait_for_timeout(500)
     assert _kernel_print(page, "ex.playing", "KEY-PAUSE") == "False"
+
+    # attention tab: a token's row colours the particles and the matrix is drawn
+    page.locator(".lm-TabBar-tab", has_text="attention").first.click()
+    page.locator(".mftx-attention input[type=checkbox]").first.check()
+    page.wait_for_timeout(2000)
+    att_px = bs.canvas_pixels(page, ".mftx-attention canvas", save_as="explorer-attention")
+    assert att_px and max(att_px) > 5000, att_px
+    assert _kernel_print(page, "ex.sphere.highlight, ex.sphere.color is not None", "ATTN") == "0 True"
+    bs.element_screenshot(page, ".mftx-explorer", "explorer-attention-app")
 
     bs.screenshot(page, "explorer-final")
     assert bs.widget_errors(page) == []
