@@ -52,7 +52,8 @@ def _lesson_in_lab(tmp_path, stem: str, number: str, min_canvases: int):
         play.last.scroll_into_view_if_needed()
         play.last.click()
         page.wait_for_timeout(3000)
-        bs.run_cell_code(page, "print('SIMTIME', round(float(ex.sim.t), 3)); ex.pause()", marker="SIMTIME")
+        # the marker is built at run time so that the cell's source text does not already contain it
+        bs.run_cell_code(page, "print('SIM' + 'TIME', round(float(ex.sim.t), 3)); ex.pause()", marker="SIMTIME")
         body = page.locator(".jp-Notebook").first.inner_text()
         t_sim = float(re.findall(r"SIMTIME (\S+)", body)[-1])
         assert t_sim > 0, "Play did not advance the explorer"
