@@ -109,7 +109,9 @@ def test_lesson_format(stem):
     assert len(hidden) >= 2 and all(c.source.startswith("# Solution") for c in hidden)
     # one static figure (plt.show) before every live widget cell
     for i, c in enumerate(cells):
-        if c.cell_type == "code" and c.source.strip() in ("ex", "view"):
+        last = c.source.strip().splitlines()[-1] if c.source.strip() else ""
+        shows_widget = last in ("ex", "view") or last.startswith(("mw.TrajectoryPlots(", "mw.Explorer("))
+        if c.cell_type == "code" and shows_widget:
             before = [p.source for p in cells[:i] if p.cell_type == "code"]
             assert "plt.show()" in before[-1], f"cell {i}: no static figure right before the live widget"
     assert "%matplotlib inline" in cells[1].source
