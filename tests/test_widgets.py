@@ -381,3 +381,14 @@ def test_sphere_view_live_simulation_task_ends_on_close():
         return task.done(), sim.steps % 2
 
     assert asyncio.run(scenario()) == (True, 0)
+
+
+def test_explorer_equiangular_start_overlays_theory(explorer):
+    # THEORY.md F2 through the explorer: SA, n = d = 10, beta = 2, rho0 = 0.5, RK4 dt = 0.01 up to T = 3
+    ex = explorer(init="equiangular", n=10, d=10, rho0=0.5, beta=2.0, dt=0.01, plot_interval=60.0)
+    run_frames(ex, 300)
+    assert ex.sim.t == pytest.approx(3.0)
+    ex._refresh_plots(force=True)
+    theory = ex.plots.l_theory.get_ydata()
+    assert len(theory) == len(ex.history) and theory[-1] == pytest.approx(0.99731, abs=1e-5)
+    np.testing.assert_allclose(ex.history.mean_cosine, theory, atol=1e-6)

@@ -87,6 +87,22 @@ def test_explorer_in_jupyterlab(lab_server, page):
     page.wait_for_timeout(500)
     assert _kernel_print(page, "ex.playing", "KEY-PAUSE") == "False"
 
+    # clicking the energy plot moves the time back (the kernel restores the state saved at or before it)
+    t_before = float(_kernel_print(page, "ex.sim.t", "T-BEFORE-CLICK"))
+    assert t_before > 0.2, t_before
+    bbox = _kernel_print(page, "*ex.plots.ax_energy.get_window_extent().bounds, *ex.plots.figure.bbox.bounds", "BBOX")
+    x0, y0, w_ax, h_ax, _, _, w_fig, h_fig = (float(v) for v in bbox.split())
+    canvases = page.locator(".jupyter-matplotlib canvas")
+    visible = [canvases.nth(i) for i in range(canvases.count()) if canvases.nth(i).is_visible()]
+    fig_canvas = max(visible, key=lambda c: c.bounding_box()["width"] * c.bounding_box()["height"])
+    fig_canvas.scroll_into_view_if_needed()
+    cb = fig_canvas.bounding_box()
+    sx, sy = cb["width"] / w_fig, cb["height"] / h_fig
+    page.mouse.click(cb["x"] + (x0 + 0.25 * w_ax) * sx, cb["y"] + (h_fig - (y0 + 0.5 * h_ax)) * sy)
+    page.wait_for_timeout(1500)
+    t_after = float(_kernel_print(page, "ex.sim.t", "T-AFTER-CLICK"))
+    assert t_after < 0.5 * t_before, (t_before, t_after)
+
     # attention tab: a token's row colours the particles and the matrix is drawn
     page.locator(".lm-TabBar-tab", has_text="attention").first.click()
     page.locator(".mftx-attention input[type=checkbox]").first.check()
