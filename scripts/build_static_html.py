@@ -9,6 +9,7 @@ so the 3D views still rotate with no kernel.
 from __future__ import annotations
 
 import argparse
+import copy
 import html
 import sys
 import time
@@ -49,11 +50,34 @@ def execute(path: Path, timeout: float = 300.0) -> nbformat.NotebookNode:
     return nb
 
 
+#: folds every cell tagged "solution" (input and output) into a closed <details> element
+_FOLD_SOLUTIONS = """
+<script>
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".jp-Cell.celltag_solution").forEach(cell => {
+    const box = document.createElement("details");
+    const label = document.createElement("summary");
+    label.textContent = "Solution (click to show)";
+    box.appendChild(label);
+    while (cell.firstChild) box.appendChild(cell.firstChild);
+    cell.appendChild(box);
+  });
+});
+</script>
+"""
+
+
 def to_html(nb: nbformat.NotebookNode) -> str:
-    """Static HTML (lab template) with the widget state embedded; source-hidden cells stay collapsed."""
+    """Static HTML (lab template) with the widget state embedded; source-hidden cells (the solutions) folded."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.metadata.get("jupyter", {}).get("source_hidden"):
+            tags = cell.metadata.setdefault("tags", [])
+            if "solution" not in tags:
+                tags.append("solution")
     exporter = HTMLExporter(template_name="lab")
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return body.replace("</body>", _FOLD_SOLUTIONS + "</body>", 1)
 
 
 def _index(pages: list[tuple[str, Path]]) -> str:

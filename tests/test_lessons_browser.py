@@ -142,6 +142,9 @@ def test_static_html_lesson_01(tmp_path):
                 document.querySelectorAll('.widget-error, .jp-OutputArea-output')).map(e => e.innerText)
                 .filter(t => /Error displaying widget|model not found|Could not/i.test(t))""")
             assert not errors, errors
+            # the exercise solutions are folded (closed <details>) in the static page
+            folded = page.locator("details:not([open]) > summary", has_text="Solution")
+            assert folded.count() >= 2, folded.count()
             pixels = bs.canvas_pixels(page, save_as="lesson01-static-canvas")
             assert pixels and max(pixels) > 500, pixels
     finally:
