@@ -48,7 +48,7 @@ from .models import Attention
 _FM = {"reassoc", "contract", "nsz"}
 #: scores per chunk of the small-d kernel (kept in L1) and tile sizes of the BLAS kernel.
 CHUNK = 1024
-TILE_I = 64
+TILE_I = 128
 TILE_J = 1024
 
 
