@@ -137,8 +137,14 @@ class History:
 
 
 def _new_canvas(figsize, dpi):
-    from ipympl.backend_nbagg import Canvas, FigureManager
+    import matplotlib
+
+    prev = matplotlib.rcParams._get_backend_or_none()
+    from ipympl.backend_nbagg import Canvas, FigureManager  # importing it switches pyplot's backend to ipympl
     from matplotlib.figure import Figure
+
+    if prev is not None and matplotlib.rcParams._get_backend_or_none() != prev:
+        matplotlib.use(prev)            # keep the user's backend: later static figures stay images
 
     fig = Figure(figsize=figsize, dpi=dpi)
     canvas = Canvas(fig)
