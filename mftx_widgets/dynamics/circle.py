@@ -287,13 +287,9 @@ def noisy_kuramoto(kappa: float, n: int = 2000, t_max: float = 40.0, dt: float =
     steps = int(np.floor(t_max / sim.dt + 1e-9))
     ts = [0.0]
     rs = [float(np.linalg.norm(sim.x.mean(axis=0)))]
-    done = 0
-    while done < steps:
-        k = min(save_every, steps - done)
-        sim.step(k)
-        done += k
-        ts.append(sim.t)
-        rs.append(float(np.linalg.norm(sim.x.mean(axis=0))))
+    for s in sim.run(steps, save_every):
+        ts.append(s.t)
+        rs.append(float(np.linalg.norm(s.x.mean(axis=0))))
     return np.asarray(ts), np.asarray(rs)
 
 

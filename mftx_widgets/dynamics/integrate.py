@@ -194,6 +194,17 @@ class Simulation:
             self.step(1)
         return self
 
+    def run(self, steps: int, save_every: int = 1):
+        """Generator: advance `steps` steps, yielding self after every save_every steps (and after the last)."""
+        steps = v.integer("steps", steps, low=0)
+        save_every = v.integer("save_every", save_every, low=1)
+        done = 0
+        while done < steps:
+            k = min(save_every, steps - done)
+            self.step(k)
+            done += k
+            yield self
+
     def code(self) -> str:
         """Python that recreates this simulation's model and settings (x0 must be supplied)."""
         return (f"sim = mw.Simulation({self.model.code()}, x0, dt={self.dt!r}, method={self.method!r}, "
@@ -244,13 +255,9 @@ def simulate(model: Attention, x0, t_max: float, dt: float = DEFAULT_DT, save_ev
     n_full = int(np.floor(t_max / sim.dt + 1e-9))
     ts = [0.0]
     xs = [sim.x.copy()]
-    done = 0
-    while done < n_full:
-        k = min(save_every, n_full - done)
-        sim.step(k)
-        done += k
-        ts.append(sim.t)
-        xs.append(sim.x.copy())
+    for s in sim.run(n_full, save_every):
+        ts.append(s.t)
+        xs.append(s.x.copy())
     if t_max - sim.t > 1e-12 * max(1.0, t_max):
         sim.advance_to(t_max)
         ts.append(sim.t)
