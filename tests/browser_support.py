@@ -382,3 +382,96 @@ def write_notebook(path, cells: list[str]) -> Path:
     path = Path(path)
     nbformat.write(nb, path)
     return path
+
+
+# -- static pages whose widget scripts come from a CDN ---------------------------------------------------------
+NPM_CACHE = Path.home() / ".cache" / "mftx_widgets" / "npm"
+#: the CDN hosts a static widget page asks for its scripts
+CDN_PATTERN = r"https://(cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com)/.*"
+
+
+def npm_package(spec: str) -> Path:
+    """Unpacked `npm pack spec` (cached): exactly the files a CDN serves for that package version."""
+    import re
+    import tarfile
+
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", spec)
+    dest = NPM_CACHE / safe
+    if (dest / "package" / "package.json").exists():
+        return dest / "package"
+    dest.mkdir(parents=True, exist_ok=True)
+    res = subprocess.run(["npm", "pack", spec, "--silent"], cwd=dest, capture_output=True, text=True, timeout=240)
+    if res.returncode != 0:
+        raise RuntimeError(f"npm pack {spec} failed (needs the npm registry):\n{res.stderr[-2000:]}")
+    tgz = dest / res.stdout.strip().splitlines()[-1]
+    with tarfile.open(tgz) as tf:
+        tf.extractall(dest, filter="data")
+    return dest / "package"
+
+
+def widget_modules(page_html: str) -> dict[str, str]:
+    """{model_module: version} of the widget state embedded in a static page."""
+    import json
+    import re
+
+    m = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', page_html, re.S)
+    if not m:
+        raise AssertionError("no widget state embedded in the page")
+    state = json.loads(m.group(1))["state"]
+    return {v["model_module"]: v["model_module_version"] for v in state.values()}
+
+
+def offline_cdn(page_html: str):
+    """A playwright route handler answering the page's CDN requests from npm-packed packages.
+
+    Serves requirejs, @jupyter-widgets/html-manager and every widget module the embedded state names, at the
+    versions the page asks for; anything else is aborted. Use: page.route(re.compile(CDN_PATTERN), handler).
+    """
+    import re
+
+    modules = widget_modules(page_html)
+    req = re.search(r"require\.js/([\d.]+)/require", page_html)
+    packages = {"requirejs": npm_package(f"requirejs@{req.group(1) if req else '2'}"),
+                "@jupyter-widgets/html-manager": npm_package("@jupyter-widgets/html-manager@1")}
+    for name, ver in modules.items():
+        if not name.startswith("@jupyter-widgets/"):     # base / controls / output live inside html-manager
+            packages[name] = npm_package(f"{name}@{ver.lstrip('^~')}")
+    pattern = re.compile(r"https://(?:cdn\.jsdelivr\.net/npm|unpkg\.com)/((?:@[^/]+/)?[^@/]+)(?:@[^/]*)?/(.*?)(?:\?.*)?$")
+
+    def handler(route):
+        url = route.request.url
+        if "require.js/" in url and url.endswith("require.min.js"):
+            return route.fulfill(path=str(packages["requirejs"] / "require.js"), content_type="text/javascript")
+        m = pattern.match(url)
+        if m and m.group(1) in packages:
+            f = packages[m.group(1)] / m.group(2)
+            if f.is_file():
+                return route.fulfill(path=str(f), content_type="text/javascript" if f.suffix == ".js" else None)
+        return route.abort()
+
+    return handler
+
+
+@contextlib.contextmanager
+def static_server(directory):
+    """Serve a directory on 127.0.0.1 (a free port); yields the base URL ending in '/'."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=5)
+
+
+def static_widget_errors(page) -> list[str]:
+    """Widget error texts shown in a static (kernel-less) page."""
+    return page.evaluate("""() => Array.from(
+        document.querySelectorAll('.widget-error, .jp-OutputArea-output, .widget-subarea, body')).map(e => e.innerText)
+        .filter(t => /Error displaying widget|model not found|Could not create/i.test(t))""")

@@ -4,20 +4,14 @@
    drew, Play advances the simulation in the kernel; screenshots go to test-artifacts/.
 2. The static HTML build of lesson 01 (scripts/build_static_html.py, widget state embedded) renders with
    no kernel: the CDN scripts are answered from npm-packed copies of exactly those packages
-   (`npm pack`, cached under ~/.cache/mftx_widgets/npm), the 3D canvas draws, no widget errors.
+   (`npm pack`, cached by browser_support.npm_package), the 3D canvas draws, no widget errors.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import json
 import re
 import shutil
-import subprocess
 import sys
-import tarfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -27,7 +21,6 @@ import browser_support as bs  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = REPO / "lessons"
-NPM_CACHE = Path.home() / ".cache" / "mftx_widgets" / "npm"
 
 pytestmark = [pytest.mark.browser]
 _reason = bs.browser_available()
@@ -70,29 +63,6 @@ def test_lesson_03_in_jupyterlab(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- static HTML
-def _npm_package(spec: str) -> Path:
-    """Unpacked `npm pack spec` (cached): the files a CDN serves for that package version."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", spec)
-    dest = NPM_CACHE / safe
-    if (dest / "package" / "package.json").exists():
-        return dest / "package"
-    dest.mkdir(parents=True, exist_ok=True)
-    res = subprocess.run(["npm", "pack", spec, "--silent"], cwd=dest, capture_output=True, text=True, timeout=240)
-    if res.returncode != 0:
-        pytest.fail(f"npm pack {spec} failed (needs the npm registry):\n{res.stderr[-2000:]}")
-    tgz = dest / res.stdout.strip().splitlines()[-1]
-    with tarfile.open(tgz) as tf:
-        tf.extractall(dest, filter="data")
-    return dest / "package"
-
-
-def _widget_modules(page_html: str) -> dict[str, str]:
-    m = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', page_html, re.S)
-    assert m, "no widget state embedded in the page"
-    state = json.loads(m.group(1))["state"]
-    return {v["model_module"]: v["model_module_version"] for v in state.values()}
-
-
 def test_static_html_lesson_01(tmp_path):
     scripts = REPO / "scripts"
     sys.path.insert(0, str(scripts))
@@ -103,50 +73,18 @@ def test_static_html_lesson_01(tmp_path):
     site = tmp_path / "site"
     (page_path,) = build_static_html.build(build_static_html.find_lessons(["01"]), site)
     text = page_path.read_text()
-    modules = _widget_modules(text)
-    assert "jupyter-threejs" in modules, modules
-
-    # the packages the page asks the CDN for, at the versions it names
-    req_ver = re.search(r"require\.js/([\d.]+)/require", text).group(1)
-    packages = {"requirejs": _npm_package(f"requirejs@{req_ver}"),
-                "@jupyter-widgets/html-manager": _npm_package("@jupyter-widgets/html-manager@1")}
-    for name, ver in modules.items():
-        if not name.startswith("@jupyter-widgets/"):     # base / controls / output are inside html-manager
-            packages[name] = _npm_package(f"{name}@{ver.lstrip('^~')}")
-
-    def cdn(route):
-        url = route.request.url
-        if "require.js/" in url and url.endswith("require.min.js"):
-            return route.fulfill(path=str(packages["requirejs"] / "require.js"), content_type="text/javascript")
-        m = re.match(r"https://(?:cdn\.jsdelivr\.net/npm|unpkg\.com)/((?:@[^/]+/)?[^@/]+)(?:@[^/]*)?/(.*?)(?:\?.*)?$",
-                     url)
-        if m and m.group(1) in packages:
-            f = packages[m.group(1)] / m.group(2)
-            if f.is_file():
-                ctype = "text/javascript" if f.suffix == ".js" else None
-                return route.fulfill(path=str(f), content_type=ctype)
-        return route.abort()
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    assert "jupyter-threejs" in bs.widget_modules(text)
+    cdn = bs.offline_cdn(text)       # the packages the page asks the CDN for, at the versions it names
+    with bs.static_server(site) as base:
         with bs.chromium_page() as page:
-            page.route(re.compile(r"https://(cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com)/.*"), cdn)
-            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/{page_path.name}", wait_until="load")
+            page.route(re.compile(bs.CDN_PATTERN), cdn)
+            page.goto(base + page_path.name, wait_until="load")
             page.locator("canvas").first.wait_for(state="attached", timeout=60_000)
             page.wait_for_timeout(3000)
             bs.screenshot(page, "lesson01-static-html")
-            errors = page.evaluate("""() => Array.from(
-                document.querySelectorAll('.widget-error, .jp-OutputArea-output')).map(e => e.innerText)
-                .filter(t => /Error displaying widget|model not found|Could not/i.test(t))""")
-            assert not errors, errors
+            assert not bs.static_widget_errors(page)
             # the exercise solutions are folded (closed <details>) in the static page
             folded = page.locator("details:not([open]) > summary", has_text="Solution")
             assert folded.count() >= 2, folded.count()
             pixels = bs.canvas_pixels(page, save_as="lesson01-static-canvas")
             assert pixels and max(pixels) > 500, pixels
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=5)

@@ -337,7 +337,10 @@ def test_lecturer_mode(explorer):
     assert ex.lecturer and ex.plots.lecturer and ex.sphere.points.material.size > small
     palette = {tuple(c) for c in hex_to_rgb(OKABE_ITO)}
     assert {tuple(c) for c in ex.sphere.colours} <= palette                 # colour-blind-safe palette
-    assert ex.children[1] is ex.plots.canvas                                 # the new figure is shown
+    assert ex.plots.canvas in ex.children                                    # the new figure is shown
+    assert "mftx-lecturer" in ex._dom_classes and "font-size: 20px" in ex._style.value   # large control text
+    ex.controls.lecturer.value = False
+    assert "mftx-lecturer" not in ex._dom_classes and ex.sphere.points.material.size == small
 
 
 def test_live_n2000_keeps_event_loop_responsive(explorer):

@@ -72,6 +72,14 @@ def _check_params(params: dict) -> dict:
     return out
 
 
+#: lecturer mode: large, high-contrast control text (scoped to explorers carrying the mftx-lecturer class)
+_LECTURER_CSS = """<style>
+.mftx-lecturer .widget-label, .mftx-lecturer .widget-readout, .mftx-lecturer .widget-html-content,
+.mftx-lecturer .jupyter-button, .mftx-lecturer select, .mftx-lecturer .lm-TabBar-tabLabel,
+.mftx-lecturer .widget-toggle-button { font-size: 20px !important; font-weight: 600; color: #000; }
+.mftx-lecturer .jupyter-button { height: auto !important; padding: 6px 14px; }
+</style>"""
+
 class Explorer(w.VBox):
     """The interactive app: a live SphereView, linked TimePlots and Controls over one Simulation.
 
@@ -157,9 +165,12 @@ class Explorer(w.VBox):
         self._refresh_plots(force=True)
         self._update_status()
         self._top = w.HBox([self.sphere, self.controls])
-        super().__init__(children=[self._top, self.plots.canvas, self.controls.code_output])
+        self._style = w.HTML(_LECTURER_CSS, layout=w.Layout(height="0px", margin="0"))
+        super().__init__(children=self._children())
         self.add_class("mftx-explorer")
         self.add_class(self._uid)
+        if self.lecturer:
+            self.add_class("mftx-lecturer")
 
     # -- public API -----------------------------------------------------------------------------------
     @property
@@ -408,9 +419,13 @@ class Explorer(w.VBox):
         old = self.plots
         self.plots = TimePlots(lecturer=on)
         self.plots.on_time(self.goto)
-        self.children = [self._top, self.plots.canvas, self.controls.code_output]
+        self.children = self._children()
+        (self.add_class if on else self.remove_class)("mftx-lecturer")
         old.close()
         self._refresh_plots(force=True)
+
+    def _children(self) -> list:
+        return [self._style, self._top, self.plots.canvas, self.controls.code_output]
 
     def _show_code(self) -> None:
         self.controls.code_output.value = self.code()

@@ -195,6 +195,8 @@ class SphereView(w.VBox):
         i = int(i)
         if not 0 <= i < len(self.source):
             raise ValueError(f"frame index must be in [0, {len(self.source) - 1}], got {i}")
+        if self.time_slider is not None and self.time_play.value != i:
+            self.time_play.value = i        # jslinked in the front end: keep both ends equal in the kernel too
         if self.time_slider is not None and self.time_slider.value != i:
             self.time_slider.value = i      # the observer calls frame(i) again
             return
