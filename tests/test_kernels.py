@@ -246,3 +246,18 @@ def test_neighbour_kernel_skips_far_pairs_and_validates() -> None:
         neighbors.velocity_cutoff(mw.Attention(beta=100.0), _points(rng, 10, 4, "float64"))
     v = neighbors.velocity_cutoff(mw.Attention(beta=100.0), x)
     assert np.abs(v - reference.velocity(x, 100.0)).max() <= 2 * 3000 * np.exp(-37.0) + 1e-12
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind", ["SA", "USA"])
+def test_beta_zero_fast_path_matches_oracle(kind, dtype):
+    # beta = 0 with Q = K = V = I: every weight is 1/n; the policy path uses attn_i = mean_j x_j (O(n d))
+    for n, d in [(1, 3), (2, 2), (7, 5), (300, 3)]:
+        x = mw.initial.uniform(n, d, seed=n, dtype=dtype)
+        model = mw.Attention(beta=0.0, kind=kind, dtype=dtype)
+        got = mw.dynamics.velocity(model, x)
+        ref = reference.velocity(x.astype(np.float64), 0.0, kind)
+        assert got.dtype == np.dtype(dtype)
+        assert np.abs(got - ref).max() <= (1e-14 if dtype == "float64" else 1e-6)
+        forced = kernels.attention_into(model, x, np.empty_like(x), project=True, parallel=False)
+        assert np.abs(forced - ref).max() <= (1e-14 if dtype == "float64" else 1e-6)

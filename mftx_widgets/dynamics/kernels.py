@@ -483,6 +483,12 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     beta >= NEIGHBOR_MIN_BETA; False forces the dense kernels, True the neighbour kernel (d = 3, identity).
     """
     n, d = x.shape
+    if model.beta == 0.0 and model.identity and parallel is None and cutoff is None:   # forced paths stay kernels
+        # beta = 0: every weight is 1/n (SA and USA alike), so attn_i = m = mean_j x_j for all i: O(n d)
+        out[...] = x.mean(axis=0)
+        if project:
+            out -= (np.einsum("ij,ij->i", out, x) / np.einsum("ij,ij->i", x, x))[:, None] * x
+        return out
     if cutoff is None:
         cutoff = d == 3 and model.identity and n >= NEIGHBOR_MIN_N and model.beta >= NEIGHBOR_MIN_BETA
     if cutoff:
