@@ -74,8 +74,7 @@ def _rhs(variant, beta, n, kind, alpha, switch):
 
 
 def solve(variant: str, beta: float, n: int, rho0: float, t, alpha: float = 1.0, kind: str | None = None,
-          mix_switch: float = 1.0, r0: float = 1.0, return_radius: bool = False, rtol: float = 1e-12,
-          _log_one_minus: bool = False):
+          mix_switch: float = 1.0, r0: float = 1.0, return_radius: bool = False, rtol: float = 1e-12):
     """rho(t) of the equiangular reduction at the times t (1-D, increasing, >= 0).
 
     Parameters
@@ -88,6 +87,21 @@ def solve(variant: str, beta: float, n: int, rho0: float, t, alpha: float = 1.0,
 
     Returns rho (T,) [and r (T,)].
     """
+    u, r = _integrate(variant, beta, n, rho0, t, alpha, kind, mix_switch, r0, rtol)
+    rho = -np.expm1(u)
+    if return_radius:
+        return rho, (np.ones_like(rho) if r is None else r)
+    return rho
+
+
+def one_minus_rho(variant: str, beta: float, n: int, rho0: float, t, alpha: float = 1.0, kind: str | None = None,
+                  mix_switch: float = 1.0, r0: float = 1.0, rtol: float = 1e-12) -> np.ndarray:
+    """1 - rho(t) with full relative precision (same arguments as solve): exp(u), u = log(1 - rho) integrated."""
+    return np.exp(_integrate(variant, beta, n, rho0, t, alpha, kind, mix_switch, r0, rtol)[0])
+
+
+def _integrate(variant, beta, n, rho0, t, alpha, kind, mix_switch, r0, rtol):
+    """Validate, then integrate (u = log(1 - rho), r) at the times t: returns u (T,), r (T,) or None."""
     variant = v.choice("variant", variant, VARIANTS)
     beta = v.real("beta", beta, low=0.0, high=700.0)
     n = v.integer("n", n, low=1)
@@ -124,19 +138,7 @@ def solve(variant: str, beta: float, n: int, rho0: float, t, alpha: float = 1.0,
             if sel.any():                       # a piece may hold none of the requested times
                 sol_y[:, sel] = res.sol(ts[sel])
             y = res.y[:, -1]
-    if _log_one_minus:
-        return sol_y[0]
-    rho = -np.expm1(sol_y[0])
-    if return_radius:
-        r = sol_y[1] if radius else np.ones_like(rho)
-        return rho, r
-    return rho
-
-
-def one_minus_rho(variant: str, beta: float, n: int, rho0: float, t, **kw) -> np.ndarray:
-    """1 - rho(t) with full relative precision (same arguments as solve)."""
-    kw.pop("return_radius", None)
-    return np.exp(solve(variant, beta, n, rho0, t, _log_one_minus=True, **kw))
+    return sol_y[0], (sol_y[1] if radius else None)
 
 
 def late_rate(variant: str, beta: float = 1.0, alpha: float = 1.0) -> float:

@@ -105,7 +105,7 @@ class Simulation:
         if m.norm == "mix" and self.t < m.mix_switch < self.t + dt:
             # never let a step straddle the Post-LN -> Pre-LN switch (the field jumps there): split it
             h1 = m.mix_switch - self.t
-            x_prev = self._x_prev if hasattr(self, "_x_prev") else self._x.copy()
+            x_prev = self._x_prev                   # the rollback copy _guarded made
             self._piece(h1, self.t)
             self._x_prev = self._x.copy()      # the second piece's noise is tangent at the mid-step state
             self._piece(dt - h1, m.mix_switch)
@@ -118,7 +118,6 @@ class Simulation:
         # every stage is evaluated at the piece's start time t: the fields are autonomous except Mix-LN,
         # whose mode is constant on a piece (pieces never straddle the switch; a stage landing exactly on
         # the switch must still use Post-LN)
-        tm = te = t
         k1, k2, k3, k4 = self._k
         tmp = self._tmp
         if self.method == "euler" or self.method == "em":
@@ -137,13 +136,13 @@ class Simulation:
             _velocity(m, x, t, k1)
             np.multiply(k1, h / 2, out=tmp)
             tmp += x
-            _velocity(m, tmp, tm, k2)
+            _velocity(m, tmp, t, k2)
             np.multiply(k2, h / 2, out=tmp)
             tmp += x
-            _velocity(m, tmp, tm, k3)
+            _velocity(m, tmp, t, k3)
             np.multiply(k3, h, out=tmp)
             tmp += x
-            _velocity(m, tmp, te, k4)
+            _velocity(m, tmp, t, k4)
             k2 += k3
             k2 *= 2
             k1 += k2
