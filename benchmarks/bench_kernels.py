@@ -51,7 +51,9 @@ import numpy as np  # noqa: E402
 
 import mftx_widgets as mw  # noqa: E402
 from mftx_widgets.config import BLAS_MIN_D  # noqa: E402
-from mftx_widgets.dynamics import kernels, neighbors, reference  # noqa: E402
+from mftx_widgets.dynamics import reference  # noqa: E402
+from mftx_widgets.dynamics._kernels import dense as kernels  # noqa: E402
+from mftx_widgets.dynamics._kernels import neighbors  # noqa: E402
 
 LINES: list[str] = []
 
@@ -248,7 +250,7 @@ STARTUP = r"""
 import json, time
 t0 = time.perf_counter()
 import mftx_widgets as mw
-from mftx_widgets.dynamics import kernels
+from mftx_widgets.dynamics._kernels import dense as kernels
 t1 = time.perf_counter()
 compiled = sum(len(getattr(kernels, k).signatures) for k in dir(kernels)
                if hasattr(getattr(kernels, k), "signatures"))

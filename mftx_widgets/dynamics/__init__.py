@@ -1,12 +1,14 @@
-"""Pure numerics (numpy, numba, scipy): no UI imports. Every function works on plain arrays."""
+"""The particle solver: numpy, numba and scipy only, no UI imports. Every function works on plain arrays."""
 
-from . import circle, equiangular, initial, longcontext, meanfield, metastability, observables, reference, sweep
-from .integrate import Simulation, SimulationError, Trajectory, simulate
-from .kernels import attention_output, effective_cores, velocity
+from ..errors import SimulationError
+from . import initial, observables, reference
+from ._kernels.dense import effective_cores
+from .field import attention_output, velocity
+from .integrate import Simulation, simulate
 from .models import Attention
+from .results import Frames, Trajectory
 
 __all__ = [
-    "Attention", "Simulation", "SimulationError", "Trajectory", "simulate", "velocity", "attention_output",
-    "effective_cores", "circle", "equiangular", "initial", "longcontext", "meanfield", "metastability",
-    "observables", "reference", "sweep",
+    "Attention", "Simulation", "SimulationError", "Trajectory", "Frames", "simulate", "velocity", "attention_output",
+    "effective_cores", "initial", "observables", "reference",
 ]

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from ..config import NORM_TOL
+from ..errors import ParameterError
 
 DTYPES = ("float64", "float32")
 
@@ -15,43 +16,43 @@ def real(name: str, value, *, low: float | None = None, high: float | None = Non
          low_open: bool = False, high_open: bool = False) -> float:
     """A finite real number in [low, high] (or open ends), returned as float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
+        raise ParameterError(f"{name} must be a real number, got {value!r}")
     v = float(value)
     if not np.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise ParameterError(f"{name} must be finite, got {value!r}")
     if low is not None and (v < low or (low_open and v == low)):
         op = ">" if low_open else ">="
-        raise ValueError(f"{name} must be {op} {low}, got {value!r}")
+        raise ParameterError(f"{name} must be {op} {low}, got {value!r}")
     if high is not None and (v > high or (high_open and v == high)):
         op = "<" if high_open else "<="
-        raise ValueError(f"{name} must be {op} {high}, got {value!r}")
+        raise ParameterError(f"{name} must be {op} {high}, got {value!r}")
     return v
 
 
 def integer(name: str, value, *, low: int | None = None, high: int | None = None) -> int:
     """An integer in [low, high]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+        raise ParameterError(f"{name} must be an integer, got {value!r}")
     v = int(value)
     if low is not None and v < low:
-        raise ValueError(f"{name} must be >= {low}, got {v}")
+        raise ParameterError(f"{name} must be >= {low}, got {v}")
     if high is not None and v > high:
-        raise ValueError(f"{name} must be <= {high}, got {v}")
+        raise ParameterError(f"{name} must be <= {high}, got {v}")
     return v
 
 
 def choice(name: str, value, allowed: dict | tuple) -> str:
     """One of the allowed names (case-insensitive); dict maps aliases to canonical names."""
     if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string, one of {sorted(set(allowed))}, got {value!r}")
+        raise ParameterError(f"{name} must be a string, one of {sorted(set(allowed))}, got {value!r}")
     key = value.strip().lower() if isinstance(allowed, dict) else value
     if isinstance(allowed, dict):
         if key not in allowed:
             canon = sorted(set(allowed.values()))
-            raise ValueError(f"unknown {name} {value!r}; allowed: {canon}")
+            raise ParameterError(f"unknown {name} {value!r}; allowed: {canon}")
         return allowed[key]
     if value not in allowed:
-        raise ValueError(f"unknown {name} {value!r}; allowed: {list(allowed)}")
+        raise ParameterError(f"unknown {name} {value!r}; allowed: {list(allowed)}")
     return value
 
 
@@ -62,7 +63,7 @@ def dtype(value) -> str:
     except TypeError:
         name = None
     if name not in DTYPES:
-        raise ValueError(f"dtype must be 'float64' or 'float32', got {value!r}")
+        raise ParameterError(f"dtype must be 'float64' or 'float32', got {value!r}")
     return name
 
 
@@ -74,18 +75,18 @@ def points(name: str, x, *, unit: bool = True, d: int | None = None, dtype_name:
     """
     arr = np.asarray(x)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise ValueError(f"{name} must be a real array of shape (n, d), got dtype {arr.dtype}")
+        raise ParameterError(f"{name} must be a real array of shape (n, d), got dtype {arr.dtype}")
     if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (n, d), got shape {arr.shape}")
+        raise ParameterError(f"{name} must have shape (n, d), got shape {arr.shape}")
     n, dd = arr.shape
     if n < min_n:
-        raise ValueError(f"{name} must hold n >= {min_n} tokens (rows), got n = {n}")
+        raise ParameterError(f"{name} must hold n >= {min_n} tokens (rows), got n = {n}")
     if dd < 2:
-        raise ValueError(f"{name} must have dimension d >= 2 (columns), got d = {dd}")
+        raise ParameterError(f"{name} must have dimension d >= 2 (columns), got d = {dd}")
     if d is not None and dd != d:
-        raise ValueError(f"{name} must have d = {d} columns to match, got {dd}")
+        raise ParameterError(f"{name} must have d = {d} columns to match, got {dd}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
+        raise ParameterError(f"{name} must be finite (no NaN or inf)")
     if dtype_name is None:
         dtype_name = "float32" if arr.dtype == np.float32 else "float64"
     out = np.ascontiguousarray(arr, dtype=dtype_name).copy()
@@ -94,14 +95,14 @@ def points(name: str, x, *, unit: bool = True, d: int | None = None, dtype_name:
         bad = np.abs(norms - 1.0)
         if bad.max() > NORM_TOL:
             i = int(bad.argmax())
-            raise ValueError(
+            raise ParameterError(
                 f"{name} rows must be unit vectors (abs(|x_i| - 1) <= {NORM_TOL}); row {i} has norm {norms[i]:.8g}. "
                 "Normalise with x / np.linalg.norm(x, axis=1, keepdims=True)."
             )
     else:
         norms = np.linalg.norm(arr.astype(np.float64), axis=1)
         if norms.min() == 0.0:
-            raise ValueError(f"{name} rows must be nonzero (a token needs a direction)")
+            raise ParameterError(f"{name} rows must be nonzero (a token needs a direction)")
     return out
 
 
@@ -111,11 +112,11 @@ def matrix(name: str, m, d: int | None = None) -> np.ndarray | None:
         return None
     a = np.asarray(m, dtype=np.float64)
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        raise ValueError(f"{name} must be a square (d, d) matrix, got shape {a.shape}")
+        raise ParameterError(f"{name} must be a square (d, d) matrix, got shape {a.shape}")
     if a.shape[0] < 2:
-        raise ValueError(f"{name} must be (d, d) with d >= 2, got shape {a.shape}")
+        raise ParameterError(f"{name} must be (d, d) with d >= 2, got shape {a.shape}")
     if d is not None and a.shape[0] != d:
-        raise ValueError(f"{name} has shape {a.shape} but the tokens have d = {d}")
+        raise ParameterError(f"{name} has shape {a.shape} but the tokens have d = {d}")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite")
+        raise ParameterError(f"{name} must be finite")
     return np.ascontiguousarray(a)

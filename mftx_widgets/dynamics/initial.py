@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, fields
+
 import numpy as np
 
+from ..params import PARAMS
 from . import _validate as v
 
 
@@ -138,3 +142,66 @@ def from_angles(theta, d: int = 2, dtype: str = "float64") -> np.ndarray:
     x = np.zeros((th.size, d))
     x[:, 0], x[:, 1] = np.cos(th), np.sin(th)
     return np.ascontiguousarray(x, dtype=v.dtype(dtype))
+
+
+@dataclass(frozen=True)
+class Start:
+    """An initial-condition spec (fields and ranges from params.PARAMS, group "start"); make() draws the tokens.
+
+    init: "uniform" | "hemisphere" | "equiangular" (needs d >= n) | "polygon" (regular n-gon, angles perturbed
+    by U(-delta, delta)) | "clusters" (k groups of angular spread `spread`). code() is the Python that draws
+    the same array.
+    """
+
+    init: str = PARAMS["init"].default
+    n: int = PARAMS["n"].default
+    d: int = PARAMS["d"].default
+    seed: int = PARAMS["seed"].default
+    k: int = PARAMS["k"].default
+    rho0: float = PARAMS["rho0"].default
+    spread: float = PARAMS["spread"].default
+    delta: float = PARAMS["delta"].default
+    dtype: str = PARAMS["dtype"].default
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            object.__setattr__(self, f.name, PARAMS[f.name].check(getattr(self, f.name)))
+        if self.init == "equiangular":
+            if self.d < self.n:
+                raise ValueError(f"the equiangular start needs d >= n (the Gram matrix has rank n); got n = "
+                                 f"{self.n}, d = {self.d}: raise d or lower n")
+            if self.n > 1 and self.rho0 <= -1.0 / (self.n - 1):
+                raise ValueError(f"rho0 must be > -1/(n-1) = {-1.0 / (self.n - 1):.6g} for the equiangular start, "
+                                 f"got {self.rho0!r}")
+        if self.init == "clusters" and self.k > self.n:
+            raise ValueError(f"k must be <= n = {self.n} for the clusters start, got k = {self.k}")
+
+    def replace(self, **changes) -> Start:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def make(self, seed=None) -> np.ndarray:
+        """The (n, d) tokens; `seed` (an int or a numpy SeedSequence) overrides self.seed."""
+        s = self.seed if seed is None else seed
+        n, d, dt = self.n, self.d, self.dtype
+        if self.init == "uniform":
+            return uniform(n, d, seed=s, dtype=dt)
+        if self.init == "hemisphere":
+            return hemisphere(n, d, seed=s, dtype=dt)
+        if self.init == "equiangular":
+            return equiangular(n, self.rho0, d=d, seed=s, dtype=dt)
+        if self.init == "polygon":
+            return polygon(n, delta=self.delta, seed=s, d=d, dtype=dt)
+        return clusters(self.k, n, d, spread=self.spread, seed=s, dtype=dt)
+
+    def code(self) -> str:
+        """Python (with `import mftx_widgets as mw`) that draws the same tokens."""
+        n, d, s = self.n, self.d, self.seed
+        dt = "" if self.dtype == "float64" else f", dtype={self.dtype!r}"
+        if self.init in ("uniform", "hemisphere"):
+            return f"mw.initial.{self.init}(n={n}, d={d}, seed={s}{dt})"
+        if self.init == "equiangular":
+            return f"mw.initial.equiangular(n={n}, rho0={self.rho0!r}, d={d}, seed={s}{dt})"
+        if self.init == "polygon":
+            return f"mw.initial.polygon(n={n}, delta={self.delta!r}, seed={s}, d={d}{dt})"
+        return f"mw.initial.clusters(k={self.k}, n={n}, d={d}, spread={self.spread!r}, seed={s}{dt})"

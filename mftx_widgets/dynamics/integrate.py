@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..config import DEFAULT_DT
+from ..errors import SimulationError
 from . import _validate as v
-from .kernels import _velocity, check_state
+from .field import _velocity, check_state
 from .models import Attention
+from .results import Trajectory
 
 METHODS = {"rk4": "rk4", "euler": "euler", "em": "em", "euler-maruyama": "em"}
-
-
-class SimulationError(RuntimeError):
-    """A step produced a non-finite state; the message says what to change (usually: lower dt)."""
 
 
 def _fix_advice(model: Attention, dt: float) -> str:
@@ -208,37 +204,6 @@ class Simulation:
         """Python that recreates this simulation's model and settings (x0 must be supplied)."""
         return (f"sim = mw.Simulation({self.model.code()}, x0, dt={self.dt!r}, method={self.method!r}, "
                 f"seed={self.seed!r})")
-
-
-@dataclass(frozen=True, eq=False)
-class Trajectory:
-    """A finished run: times t (T,), states x (T, n, d), the model and the settings that made it."""
-
-    t: np.ndarray
-    x: np.ndarray
-    model: Attention
-    dt: float
-    method: str
-    seed: int | None = None
-    status: str = "success"
-    message: str = ""
-    extra: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def n(self) -> int:
-        return self.x.shape[1]
-
-    @property
-    def d(self) -> int:
-        return self.x.shape[2]
-
-    @property
-    def directions(self) -> np.ndarray:
-        """x / |x| (T, n, d): the token directions (equal to x for Post-LN and nGPT)."""
-        return self.x / np.linalg.norm(self.x, axis=2, keepdims=True)
-
-    def __len__(self) -> int:
-        return len(self.t)
 
 
 def simulate(model: Attention, x0, t_max: float, dt: float = DEFAULT_DT, save_every: int = 1,

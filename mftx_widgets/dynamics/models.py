@@ -8,16 +8,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import MAX_EXP_ARG
+from ..params import PARAMS, names
 from . import _validate as v
 
-KINDS = {"sa": "SA", "usa": "USA"}
-NORMS = {
-    "post": "post", "post-ln": "post", "postln": "post",
-    "pre": "pre", "pre-ln": "pre", "preln": "pre",
-    "peri": "peri", "peri-ln": "peri", "periln": "peri",
-    "mix": "mix", "mix-ln": "mix", "mixln": "mix",
-    "ngpt": "ngpt",
-}
+#: the model's scalar fields, validated by the parameter table (params.PARAMS, group "model").
+FIELDS = names("model")
+KINDS = PARAMS["kind"].choices
+NORMS = PARAMS["norm"].choices
 #: schemes whose state stays on the unit sphere (the others keep a residual stream z in R^d).
 ON_SPHERE = ("post", "ngpt")
 
@@ -46,26 +43,21 @@ class Attention:
         Floating type of the state and the kernels.
     """
 
-    beta: float = 1.0
-    kind: str = "SA"
+    beta: float = PARAMS["beta"].default
+    kind: str = PARAMS["kind"].default
     Q: np.ndarray | None = field(default=None, repr=False)
     K: np.ndarray | None = field(default=None, repr=False)
     V: np.ndarray | None = field(default=None, repr=False)
-    norm: str = "post"
-    alpha: float = 1.0
-    mix_switch: float = 1.0
-    noise: float = 0.0
-    dtype: str = "float64"
+    norm: str = PARAMS["norm"].default
+    alpha: float = PARAMS["alpha"].default
+    mix_switch: float = PARAMS["mix_switch"].default
+    noise: float = PARAMS["noise"].default
+    dtype: str = PARAMS["dtype"].default
 
     def __post_init__(self) -> None:
         s = object.__setattr__
-        s(self, "beta", v.real("beta", self.beta, low=0.0))
-        s(self, "kind", v.choice("kind", self.kind, KINDS))
-        s(self, "norm", v.choice("norm", self.norm, NORMS))
-        s(self, "alpha", v.real("alpha", self.alpha, low=0.0, low_open=True))
-        s(self, "mix_switch", v.real("mix_switch", self.mix_switch, low=0.0))
-        s(self, "noise", v.real("noise", self.noise, low=0.0))
-        s(self, "dtype", v.dtype(self.dtype))
+        for name in FIELDS:
+            s(self, name, PARAMS[name].check(getattr(self, name)))
         mats = {k: v.matrix(k, getattr(self, k)) for k in "QKV"}
         sizes = {m.shape[0] for m in mats.values() if m is not None}
         if len(sizes) > 1:
@@ -114,10 +106,9 @@ class Attention:
     def code(self) -> str:
         """Python that recreates this model (matrices shown as a note if present)."""
         parts = [f"beta={self.beta!r}", f"kind={self.kind!r}"]
-        defaults = {"norm": "post", "alpha": 1.0, "mix_switch": 1.0, "noise": 0.0, "dtype": "float64"}
-        for k, dv in defaults.items():
+        for k in FIELDS[2:]:
             val = getattr(self, k)
-            if val != dv:
+            if val != PARAMS[k].default:
                 parts.append(f"{k}={val!r}")
         if not self.identity:
             parts.append("Q=Q, K=K, V=V")

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import browser_support as bs  # noqa: E402
+from browser import support as bs
 
 HERE = Path(__file__).resolve().parent
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import time
 
-import browser_support as bs
 import pytest
+from browser import support as bs
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,55 @@
+"""The velocity field of every normalization scheme (public wrappers over the private kernels)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as v
+from ._kernels.dense import attention_into
+from .models import Attention
+
+
+def check_state(model: Attention, x, name: str = "x") -> np.ndarray:
+    """Validate a state array for this model: (n, d) finite, unit rows if the scheme lives on the sphere."""
+    arr = v.points(name, x, unit=model.on_sphere, d=model.dimension, dtype_name=model.dtype)
+    return arr
+
+
+def attention_output(model: Attention, x) -> np.ndarray:
+    """attn_i = sum_j A_ij V x_j at directions x (n, d); returns (n, d) in model.dtype."""
+    arr = check_state(model, x)
+    arr /= np.linalg.norm(arr, axis=1, keepdims=True)
+    return attention_into(model, arr, np.empty_like(arr), project=False)
+
+
+def velocity(model: Attention, x, t: float = 0.0) -> np.ndarray:
+    """Velocity dz/dt of the model's dynamics at state x (n, d), time t (Mix-LN switches at model.mix_switch).
+
+    Post-LN: P_x attn;  nGPT: alpha P_x attn / |attn|;  Pre-LN: attn(z / |z|);  Peri-LN: attn / |attn|.
+    Deterministic part only (noise is added by the SDE stepper). Returns (n, d) in model.dtype.
+    """
+    t = v.real("t", t)
+    arr = check_state(model, x)
+    return _velocity(model, arr, t)
+
+
+def _velocity(model: Attention, z: np.ndarray, t: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Unchecked velocity of the normalization scheme at state z."""
+    if out is None:
+        out = np.empty_like(z)
+    norm = model.norm
+    if norm == "mix":
+        norm = "post" if t < model.mix_switch else "pre"
+    if norm == "post":
+        return attention_into(model, z, out, project=True)
+    x = z / np.linalg.norm(z, axis=1, keepdims=True)
+    if norm == "ngpt":
+        attention_into(model, x, out, project=False)
+        a = np.linalg.norm(out, axis=1, keepdims=True)
+        out -= np.sum(out * x, axis=1, keepdims=True) * x
+        out *= model.alpha / a
+        return out
+    attention_into(model, x, out, project=False)
+    if norm == "peri":
+        out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out

@@ -1,0 +1,24 @@
+"""The package's one exception hierarchy: catch MftxError for anything it raises on purpose.
+
+ParameterError is a ValueError (bad input: the message names the parameter and what is allowed);
+SimulationError a RuntimeError (a run that cannot go on: the message says what to change);
+RealModelUnavailable an ImportError (an optional extra is missing: the message gives the install command).
+"""
+
+from __future__ import annotations
+
+
+class MftxError(Exception):
+    """Base of every error mftx_widgets raises on purpose."""
+
+
+class ParameterError(MftxError, ValueError):
+    """A public function got a bad argument; the message names it and the allowed values."""
+
+
+class SimulationError(MftxError, RuntimeError):
+    """A step could not be taken (non-finite or degenerate state); the message says what to change."""
+
+
+class RealModelUnavailable(MftxError, ImportError):
+    """The real-model extra (weights, tokenizer) is not installed; the message says how to install it."""
