@@ -16,6 +16,7 @@ from ..dynamics import initial as _initial
 from ..dynamics import observables as _obs
 from ..dynamics.integrate import Simulation
 from ..dynamics.models import Attention
+from ..params import PARAMS
 from ..theory import longcontext
 from .executors import sweep
 from .results import SweepResult
@@ -26,7 +27,6 @@ __all__ = ["PhaseDiagram", "phase_diagram", "equiangular_boundary", "cluster_cou
 
 #: default collapse criterion of the phase diagram: every pairwise cosine >= THRESHOLD.
 THRESHOLD = 0.999
-_KINDS = {"sa": "SA", "usa": "USA"}
 
 
 def _frozen(a, dtype=None) -> np.ndarray:
@@ -47,7 +47,7 @@ def equiangular_boundary(betas, n: int, threshold: float = THRESHOLD, rho0: floa
     n = v.integer("n", n, low=2)
     threshold = v.real("threshold", threshold, low=-1.0 / (n - 1), high=1.0, low_open=True, high_open=True)
     rho0 = v.real("rho0", rho0, low=-1.0 / (n - 1), high=1.0, low_open=True, high_open=True)
-    kind = v.choice("kind", kind, _KINDS)
+    kind = PARAMS["kind"].check(kind)
     b = np.atleast_1d(np.asarray(betas, dtype=float))
     beta_max = MAX_EXP_ARG["float64"]
     if b.ndim != 1 or not np.all(np.isfinite(b)) or np.any(b < 0) or np.any(b > beta_max):
@@ -186,9 +186,9 @@ def collapse_time_vs_n(ns, gammas, d: int = 64, seeds: int | Sequence[int] = 4, 
     """
     threshold = v.real("threshold", threshold, low=-1.0, high=1.0, high_open=True)
     t_max = v.real("t_max", t_max, low=0.0, low_open=True)
-    dt = v.real("dt", dt, low=0.0, low_open=True)
-    d = v.integer("d", d, low=2)
-    kind = v.choice("kind", kind, _KINDS)
+    dt = PARAMS["dt"].check(dt)
+    d = PARAMS["d"].check(d)
+    kind = PARAMS["kind"].check(kind)
     ns_arr = np.atleast_1d(np.asarray(ns))
     if ns_arr.dtype.kind not in "iu" or np.any(ns_arr < 2):
         raise ValueError(f"ns must be integers >= 2, got {ns!r}")
