@@ -18,15 +18,15 @@ __all__ = ["SweepResult", "load", "FORMAT"]
 FORMAT = "mftx_widgets.sweep/1"
 
 
-def _frozen(a) -> np.ndarray:
-    """A read-only copy."""
-    arr = np.array(a, copy=True)
+def read_only(a, dtype=None) -> np.ndarray:
+    """A read-only copy of a (as dtype, if given)."""
+    arr = np.array(a, dtype=dtype, copy=True)
     arr.setflags(write=False)
     return arr
 
 
-def _frozen_arrays(arrays: Mapping) -> Mapping[str, np.ndarray]:
-    return MappingProxyType({k: _frozen(a) for k, a in arrays.items()})
+def _read_only_arrays(arrays: Mapping) -> Mapping[str, np.ndarray]:
+    return MappingProxyType({k: read_only(a) for k, a in arrays.items()})
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,16 +51,16 @@ class SweepResult:
 
     def __post_init__(self) -> None:
         s = object.__setattr__
-        s(self, "axes", _frozen_arrays({k: np.asarray(a) for k, a in self.axes.items()}))
-        s(self, "seeds", _frozen(self.seeds))
+        s(self, "axes", _read_only_arrays(self.axes))
+        s(self, "seeds", read_only(self.seeds))
         lead = self.shape
         for name, a in self.data.items():
             if np.shape(a)[:len(lead)] != lead:
                 raise ParameterError(f"data[{name!r}] must have leading shape (*axes, seed) = {lead}, "
                                      f"got {np.shape(a)}")
-        s(self, "data", _frozen_arrays(self.data))
+        s(self, "data", _read_only_arrays(self.data))
         if self.t is not None:
-            s(self, "t", _frozen(self.t))
+            s(self, "t", read_only(self.t))
         s(self, "params", MappingProxyType(dict(self.params)))
         s(self, "meta", MappingProxyType(dict(self.meta)))
 

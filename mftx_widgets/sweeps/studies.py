@@ -19,7 +19,7 @@ from ..dynamics.models import Attention
 from ..params import PARAMS
 from ..theory import longcontext
 from .executors import sweep
-from .results import SweepResult
+from .results import SweepResult, read_only
 from .spec import RunSpec
 
 __all__ = ["PhaseDiagram", "phase_diagram", "equiangular_boundary", "cluster_count_vs_beta", "collapse_time_vs_n",
@@ -27,12 +27,6 @@ __all__ = ["PhaseDiagram", "phase_diagram", "equiangular_boundary", "cluster_cou
 
 #: default collapse criterion of the phase diagram: every pairwise cosine >= THRESHOLD.
 THRESHOLD = 0.999
-
-
-def _frozen(a, dtype=None) -> np.ndarray:
-    arr = np.array(a, dtype=dtype, copy=True)
-    arr.setflags(write=False)
-    return arr
 
 
 # ---------------------------------------------------------------------------------------------- theory
@@ -83,7 +77,7 @@ class PhaseDiagram:
 
     def __post_init__(self) -> None:
         for name in ("beta", "t", "probability"):
-            object.__setattr__(self, name, _frozen(getattr(self, name), float))
+            object.__setattr__(self, name, read_only(getattr(self, name), float))
 
     @classmethod
     def from_sweep(cls, result: SweepResult, threshold: float | None = None) -> PhaseDiagram:
