@@ -18,9 +18,9 @@ there is more than one core and more than one batch), any ``concurrent.futures.E
 ``dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})``: dask's default
 trim threshold makes these simulations ~2.5x slower (sweep warns when it sees it).
 
-Phase diagram of THEORY.md section 10 ([R], figure from [GLPR]): ``phase_diagram`` (probability that all
+Phase diagram of docs/theory.md §10 ([R], figure from [GLPR]): ``phase_diagram`` (probability that all
 pairwise cosines exceed a threshold at each (t, beta)) and ``equiangular_boundary`` (the SA equiangular
-prediction, THEORY.md section 6).
+prediction, docs/theory.md §6).
 """
 
 from .executors import sweep, worker_init

@@ -85,15 +85,15 @@ class RunSpec:
     (initial = the table's init, k, rho0, spread, delta) and the run (dt, method). Defaults are the table's,
     except n = 32 and delta = 1e-3 (`_SPEC_DEFAULTS`). Every field except t can be overridden per grid point
     by a grid axis of the same name. The model is ``Attention(beta, kind, norm=norm, ...)``; if ``gamma`` is
-    set (as a field or an axis), beta = gamma * log(n) (long-context scaling, THEORY.md section 7).
+    set (as a field or an axis), beta = gamma * log(n) (long-context scaling, docs/theory.md §7).
 
     Parameters
     ----------
     t : (T,) increasing times >= 0, each a multiple of dt (the run is stepped exactly onto them)
     n, d : tokens and dimension
     initial : "uniform" (iid on S^{d-1}) | "hemisphere" | "circle" (= "polygon": lattice theta_j = 2 pi j / n
-        plus iid uniform(-delta, delta) angle noise in the (x1, x2) plane, a near-uniform start, THEORY.md
-        section 5) | "equiangular" (rho0, needs d >= n) | "clusters" (k, spread); see mw.initial.Start
+        plus iid uniform(-delta, delta) angle noise in the (x1, x2) plane, a near-uniform start, docs/theory.md
+        §5) | "equiangular" (rho0, needs d >= n) | "clusters" (k, spread); see mw.initial.Start
     delta : angle perturbation of the "circle" start (radians)
     dt, method : time step and scheme of mw.Simulation (RK4 by default, Euler-Maruyama with noise)
 

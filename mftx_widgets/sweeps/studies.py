@@ -1,4 +1,4 @@
-"""Studies built on sweep: the (t, beta) phase diagram of THEORY.md section 10 ([R], figure from [GLPR]) with its
+"""Studies built on sweep: the (t, beta) phase diagram of docs/theory.md §10 ([R], figure from [GLPR]) with its
 equiangular prediction (section 6), cluster count vs beta (section 5) and collapse time vs n (section 7)."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ THRESHOLD = 0.999
 # ---------------------------------------------------------------------------------------------- theory
 def equiangular_boundary(betas, n: int, threshold: float = THRESHOLD, rho0: float = 0.0,
                          kind: str = "SA") -> np.ndarray:
-    """Time at which the equiangular ODE (THEORY.md section 6, mw.equiangular.solve) reaches rho = threshold.
+    """Time at which the equiangular ODE (docs/theory.md §6, mw.equiangular.solve) reaches rho = threshold.
 
     The ODE drho/dt = 2 b (1 - rho)(1 + (n - 1) rho) is autonomous, so the time is the quadrature
     t* = int_{rho0}^{threshold} drho / rhs(rho), computed by mw.longcontext.time_to_reach at
@@ -129,7 +129,7 @@ class PhaseDiagram:
 def phase_diagram(betas, times, n: int = 32, d: int = 1024, seeds: int | Sequence[int] = 16,
                   threshold: float = THRESHOLD, dt: float = 0.1, kind: str = "SA", common_seeds: bool = True,
                   executor=None, batch_size: int | None = None, progress: bool = True) -> PhaseDiagram:
-    """The (t, beta) phase diagram of THEORY.md section 10: n iid uniform tokens on S^{d-1}, P(min cosine >= threshold).
+    """The (t, beta) phase diagram of docs/theory.md §10: n iid uniform tokens on S^{d-1}, P(min cosine >= threshold).
 
     betas (B,), times (T,) multiples of dt. common_seeds: every beta starts from the same S token sets
     (smoother diagram). Returns a PhaseDiagram (probability (T, B); .theory() is the equiangular prediction).
@@ -145,7 +145,7 @@ def phase_diagram(betas, times, n: int = 32, d: int = 1024, seeds: int | Sequenc
 def cluster_count_vs_beta(betas, n: int = 400, d: int = 2, t: float = 20.0, seeds: int | Sequence[int] = 4,
                           delta: float = 1e-3, dt: float = 0.05, kind: str = "SA", executor=None,
                           batch_size: int | None = None, progress: bool = True) -> SweepResult:
-    """Cluster count at time t vs beta from near-uniform starts (THEORY.md section 5, F11).
+    """Cluster count at time t vs beta from near-uniform starts (docs/theory.md §5, F11).
 
     d = 2: lattice plus iid angle noise of size delta ("circle" start); d > 2: iid uniform tokens.
     Returns a SweepResult with data "cluster_count" (B, S, 1); compare with mw.circle's dominant mode k*(beta).
@@ -172,7 +172,7 @@ def _collapse_time(point: dict, seed: np.random.SeedSequence, *, d: int, thresho
 def collapse_time_vs_n(ns, gammas, d: int = 64, seeds: int | Sequence[int] = 4, threshold: float = 0.99,
                        t_max: float = 50.0, dt: float = 0.1, kind: str = "SA", executor=None,
                        batch_size: int | None = None, progress: bool = True) -> SweepResult:
-    """Collapse time vs n under beta = gamma log n (THEORY.md section 7), iid uniform tokens on S^{d-1}.
+    """Collapse time vs n under beta = gamma log n (docs/theory.md §7), iid uniform tokens on S^{d-1}.
 
     Returns a SweepResult over (n, gamma) with data "collapse_time" (first time all pairwise cosines are
     >= threshold; inf if not by t_max) and "rho0" (initial mean cosine), each (N, G, S). The equiangular

@@ -1,4 +1,4 @@
-"""sweeps.studies: the phase diagram vs THEORY.md section 10 and its equiangular boundary (section 6), collapse
+"""sweeps.studies: the phase diagram vs docs/theory.md §10 and its equiangular boundary (§6), collapse
 time vs n (section 7), cluster count vs beta (section 5), and their figures."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_equiangular_boundary_is_the_theory_quadrature(kind):
 
 
 def test_phase_diagram_boundary_matches_equiangular_d1024():
-    """THEORY.md section 10: n = 32 iid tokens in d = 1024 (rho0 ~ 0 +- 1/sqrt(d)) collapse when the ODE says.
+    """docs/theory.md §10: n = 32 iid tokens in d = 1024 (rho0 ~ 0 +- 1/sqrt(d)) collapse when the ODE says.
 
     Coarse grid t = 0, 0.5, ..., 9 (dt = 0.25); the time where P(all cosines >= 0.999) crosses 1/2 must be within
     one grid step (0.5) of the SA equiangular time from rho0 = 0; measured: 5.25 / 5.63 / 7.05 vs 5.19 / 5.46 / 6.95.
@@ -62,7 +62,7 @@ def test_phase_diagram_boundary_matches_equiangular_d1024():
 
 
 def test_phase_diagram_sharpens_with_d():
-    """THEORY.md section 10: as d grows (8, 128, 1024) the boundary sharpens onto the equiangular prediction.
+    """docs/theory.md §10: as d grows (8, 128, 1024) the boundary sharpens onto the equiangular prediction.
 
     beta = 1, 8 seeds, t step 0.25. Measured: first-hit times 6.0..7.75 / 5.5..5.75 / 5.5..5.5 and P = 1/2 at
     6.58 / 5.61 / 5.38 against the ODE time 5.27 (rho0 = 0).
@@ -124,7 +124,7 @@ def _saved(pd, tmp_path):
 
 
 def test_collapse_time_vs_n_follows_long_context_scaling():
-    """THEORY.md section 7: with beta = gamma log n, gamma < 1 collapses in O(1) time, gamma > 1 much later."""
+    """docs/theory.md §7: with beta = gamma log n, gamma < 1 collapses in O(1) time, gamma > 1 much later."""
     r = sw.collapse_time_vs_n([8, 16], [0.5, 2.0], d=64, seeds=2, threshold=0.99, t_max=40.0, dt=0.1,
                               executor="serial", progress=False)
     tc = r["collapse_time"]
@@ -149,7 +149,7 @@ def test_collapse_time_vs_n_follows_long_context_scaling():
 
 
 def test_cluster_count_vs_beta_is_the_dominant_mode():
-    """THEORY.md F10 / F11 (circle): near-uniform starts form k*(beta) clusters (beta 1.5, 3, 5, 9 -> 2, 2, 3, 4).
+    """docs/theory.md F10 / F11 (circle): near-uniform starts form k*(beta) clusters (beta 1.5, 3, 5, 9 -> 2, 2, 3, 4).
 
     Here: lattice of n = 200 plus iid angle noise 1e-3 (two seeds), SA, t = 30 (after the linear phase, before
     any merge; measured counts are stable from t = 25 to t = 40).
