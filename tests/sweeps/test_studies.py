@@ -1,5 +1,5 @@
 """sweeps.studies: the phase diagram vs docs/theory.md §10 and its equiangular boundary (§6), collapse
-time vs n (section 7), cluster count vs beta (section 5), and their figures."""
+time vs n (§7), cluster count vs beta (§5), and their figures."""
 
 from __future__ import annotations
 
