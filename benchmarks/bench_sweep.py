@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
+from mftx_widgets import sweeps as sw
 from mftx_widgets.dynamics import effective_cores
-from mftx_widgets.dynamics import sweep as sw
 
 
 def main() -> None:

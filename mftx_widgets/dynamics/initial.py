@@ -86,9 +86,7 @@ def polygon(n: int, delta: float = 0.0, mode: int | None = None, seed: int | Non
             theta = theta + delta * np.cos(mode * theta)
         else:
             theta = theta + delta * np.random.default_rng(seed).uniform(-1.0, 1.0, n)
-    x = np.zeros((n, d))
-    x[:, 0], x[:, 1] = np.cos(theta), np.sin(theta)
-    return _unit(x, dtype)
+    return from_angles(theta, d=d, dtype=dtype)
 
 
 def circle_lattice(n: int, amplitudes: dict | None = None, d: int = 2, dtype: str = "float64") -> np.ndarray:

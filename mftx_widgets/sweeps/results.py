@@ -1,0 +1,125 @@
+"""A finished sweep: SweepResult (immutable; derived data is a new result) and its .npz file format."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from ..errors import ParameterError
+
+__all__ = ["SweepResult", "load", "FORMAT"]
+
+#: the "format" entry of the JSON header of a saved result.
+FORMAT = "mftx_widgets.sweep/1"
+
+
+def read_only(a, dtype=None) -> np.ndarray:
+    """A read-only copy of a (as dtype, if given)."""
+    arr = np.array(a, dtype=dtype, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+def _read_only_arrays(arrays: Mapping) -> Mapping[str, np.ndarray]:
+    return MappingProxyType({k: read_only(a) for k, a in arrays.items()})
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """A finished sweep: arrays indexed (*grid axes, seed, *observable shape).
+
+    axes : {name: (len,) values} in grid order;  seeds : (S,) int;  data : {observable: array}
+    t : (T,) observation times of a RunSpec sweep (the trailing axis of every observable), else None
+    params : the fixed parameters (the RunSpec fields, or the function's name) and seed_axes, JSON-able
+    meta : how it ran (executor, batch_size, seconds); not part of the result's identity
+
+    Immutable: the arrays are read-only copies and axes / data / params / meta read-only mappings. Derived
+    data is a new result: ``res.with_data(name=array)``, ``res.with_params(threshold=0.99)``.
+    """
+
+    axes: Mapping
+    seeds: np.ndarray
+    data: Mapping
+    t: np.ndarray | None = None
+    params: Mapping = field(default_factory=dict)
+    meta: Mapping = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        s = object.__setattr__
+        s(self, "axes", _read_only_arrays(self.axes))
+        s(self, "seeds", read_only(self.seeds))
+        lead = self.shape
+        for name, a in self.data.items():
+            if np.shape(a)[:len(lead)] != lead:
+                raise ParameterError(f"data[{name!r}] must have leading shape (*axes, seed) = {lead}, "
+                                     f"got {np.shape(a)}")
+        s(self, "data", _read_only_arrays(self.data))
+        if self.t is not None:
+            s(self, "t", read_only(self.t))
+        s(self, "params", MappingProxyType(dict(self.params)))
+        s(self, "meta", MappingProxyType(dict(self.meta)))
+
+    @property
+    def shape(self) -> tuple:
+        """(*grid shape, S)."""
+        return tuple(len(a) for a in self.axes.values()) + (len(self.seeds),)
+
+    @property
+    def dims(self) -> tuple:
+        """Names of the leading dimensions of every data array: (*axes, "seed")."""
+        return tuple(self.axes) + ("seed",)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.data[name]
+
+    def with_data(self, **arrays) -> SweepResult:
+        """A new result with these data arrays added (or replaced); each (*axes, seed, ...)."""
+        return dataclasses.replace(self, data={**self.data, **arrays})
+
+    def with_params(self, **changes) -> SweepResult:
+        """A new result with these parameters added (or replaced), e.g. the threshold a study applied."""
+        return dataclasses.replace(self, params={**self.params, **changes})
+
+    def save(self, path) -> None:
+        """Write an .npz (no pickles): axes, seeds, t, data and the parameters as JSON."""
+        arrays = {"seeds": self.seeds}
+        if self.t is not None:
+            arrays["t"] = self.t
+        for i, a in enumerate(self.axes.values()):
+            arrays[f"axis{i}"] = a
+        for i, a in enumerate(self.data.values()):
+            arrays[f"data{i}"] = a
+        header = {"format": FORMAT, "axes": list(self.axes), "data": list(self.data),
+                  "params": dict(self.params), "meta": dict(self.meta)}
+        arrays["header"] = np.array(json.dumps(header, default=_json_default))
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def load(cls, path) -> SweepResult:
+        """Read a file written by save()."""
+        with np.load(path, allow_pickle=False) as f:
+            header = json.loads(str(f["header"]))
+            if header.get("format") != FORMAT:
+                raise ValueError(f"{path} is not a sweep result written by SweepResult.save")
+            axes = {k: f[f"axis{i}"] for i, k in enumerate(header["axes"])}
+            data = {k: f[f"data{i}"] for i, k in enumerate(header["data"])}
+            t = f["t"] if "t" in f.files else None
+            return cls(axes=axes, seeds=f["seeds"], data=data, t=t, params=header["params"], meta=header["meta"])
+
+
+def load(path) -> SweepResult:
+    """Read a sweep result written by SweepResult.save (an .npz file)."""
+    return SweepResult.load(path)
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return repr(o)
