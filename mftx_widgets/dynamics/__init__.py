@@ -2,7 +2,7 @@
 
 from ..errors import SimulationError
 from . import initial, observables, reference
-from ._kernels.dense import effective_cores
+from ._kernels.policy import effective_cores
 from .field import attention_output, velocity
 from .integrate import Simulation, simulate
 from .models import Attention

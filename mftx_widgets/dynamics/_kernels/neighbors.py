@@ -29,7 +29,7 @@ import numpy as np
 
 from ...config import NEIGHBOR_TAIL
 from ..models import Attention
-from .dense import _finish, _sum3
+from .rows import _finish, _sum3
 
 #: cells per cutoff radius r (cell side r / CELLS_PER_R): finer cells hug the cap better, at more overhead.
 CELLS_PER_R = 3
@@ -128,7 +128,7 @@ def _cell_rows(xt, beta, usa, project, out, starts, ends, coords, table, g, reac
 
 def attention_cutoff_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bool,
                           tail: float = NEIGHBOR_TAIL) -> int:
-    """Fill out (n, 3) like kernels.attention_into, dropping pairs with beta (1 - <x_i, x_j>) > tail.
+    """Fill out (n, 3) like dispatch.attention_into, dropping pairs with beta (1 - <x_i, x_j>) > tail.
 
     x: (n, 3) unit rows, C-contiguous, model.dtype; Q = K = V = I. Returns the number of pairs computed.
     """
@@ -158,20 +158,3 @@ def attention_cutoff_into(model: Attention, x: np.ndarray, out: np.ndarray, proj
     visited = _cell_rows(xt, beta, model.kind == "USA", project, tmp, starts, ends, coords, table, g, reach, h, r)
     out[order] = tmp
     return int(visited)
-
-
-def velocity_cutoff(model: Attention, x, tail: float = NEIGHBOR_TAIL) -> np.ndarray:
-    """Post-LN velocity P_x attn (n, 3) with the neighbour kernel (error <= 2 n e^{-tail} S, module docstring).
-
-    model: Q = K = V = I, norm 'post'; x: (n, 3) unit rows; tail > 0 (default 37: relative weights < 1e-16).
-    """
-    from ..field import check_state
-
-    if not (isinstance(tail, (int, float)) and tail > 0 and math.isfinite(tail)):
-        raise ValueError(f"tail must be a finite number > 0, got {tail!r}")
-    if model.norm != "post":
-        raise ValueError(f"velocity_cutoff supports norm='post' only, got norm={model.norm!r}")
-    arr = check_state(model, x)
-    out = np.empty_like(arr)
-    attention_cutoff_into(model, arr, out, project=True, tail=float(tail))
-    return out
