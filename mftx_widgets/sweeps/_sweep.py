@@ -38,8 +38,9 @@ import numpy as np
 from ..dynamics import _validate as v
 from ..dynamics import initial as _initial
 from ..dynamics import observables as _obs
-from ..dynamics.integrate import METHODS, Simulation
+from ..dynamics.integrate import Simulation
 from ..dynamics.models import Attention
+from ..params import PARAMS
 
 __all__ = [
     "RunSpec", "SweepResult", "sweep", "load", "worker_init", "PhaseDiagram", "phase_diagram",
@@ -139,7 +140,7 @@ class RunSpec:
         if np.any(np.abs(steps - np.round(steps)) > 1e-6 * np.maximum(1.0, steps)):
             raise ValueError(f"t must hold multiples of dt = {p['dt']:g} (the run is stepped exactly onto them)")
         if p["method"] is not None:
-            p["method"] = v.choice("method", p["method"], METHODS)
+            p["method"] = PARAMS["method"].check(p["method"])
         Attention(**{k: p[k] for k in _MODEL_FIELDS})  # validates the model fields
         return p
 
@@ -468,7 +469,7 @@ def sweep(fn_or_spec: RunSpec | Callable, grid: Mapping, seeds: int | Sequence[i
 
 def _default_workers(executor, kind: str) -> int:
     if kind in ("auto", "process", "serial"):
-        from ..dynamics._kernels.dense import effective_cores
+        from ..dynamics import effective_cores
 
         return 1 if kind == "serial" else effective_cores()
     if kind == "dask":
