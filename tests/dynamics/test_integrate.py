@@ -51,7 +51,7 @@ def test_F12_energy_non_decreasing_and_dE_dt_identity(kind):
 
 
 def test_F12_energy_identity_at_fine_step():
-    # the identity at the time-stepping tolerance THEORY.md states (dt = 1e-3): one step forward and back
+    # the identity at the time-stepping tolerance docs/theory.md states (dt = 1e-3): one step forward and back
     beta, n = 2.0, 30
     x = mw.initial.uniform(n, 4, seed=8)
     for kind in ("SA", "USA"):

@@ -21,7 +21,7 @@ def test_F7_fourier_identity_of_coupling(beta):
     phi = np.linspace(-np.pi, np.pi, 2001)
     K = circle.coupling_harmonics(beta, 80)
     series = np.sin(np.outer(phi, np.arange(1, 81))) @ K
-    exact = np.exp(beta * np.cos(phi)) * np.sin(phi)                     # h(phi), THEORY section 4
+    exact = np.exp(beta * np.cos(phi)) * np.sin(phi)                     # h(phi), docs/theory.md section 4
     assert np.abs(series - exact).max() <= 1e-10
     assert np.allclose(circle.coupling(phi, beta), exact, rtol=0, atol=1e-14 * np.exp(beta))
 
@@ -175,7 +175,7 @@ def test_F9_particle_lattice_growth_rate(kind, beta, k):
     n = 1000
     lam = circle.growth_rates(beta, kind, 20)
     T = 8.0 / lam[k - 1]                                                  # lambda_k T = 8 <= 10
-    assert (lam.max() - lam[k - 1]) * T <= 15                             # THEORY F9 constraint
+    assert (lam.max() - lam[k - 1]) * T <= 15                             # docs/theory.md F9 constraint
     x0 = mw.initial.circle_lattice(n, {k: 1e-7})
     traj = mw.simulate(mw.Attention(beta=beta, kind=kind), x0, t_max=T, dt=0.2 / lam.max(), save_every=10)
     amp = circle.order_parameter(circle.angles(traj.x), k)                 # |mean e^{ik theta}|

@@ -15,7 +15,7 @@ def test_F8_spectral_wrapped_cauchy(M):
     t = np.array([0.0, 1.0, 3.0])
     rho = mf.solve_density(mf.wrapped_cauchy(theta, 0.2), 0.0, t, kind="SA")
     r = mf.order_parameter(rho)
-    r_exact = np.sqrt(0.04 * np.exp(t) / (0.96 + 0.04 * np.exp(t)))       # THEORY section 4
+    r_exact = np.sqrt(0.04 * np.exp(t) / (0.96 + 0.04 * np.exp(t)))       # docs/theory.md section 4
     assert abs(r[-1] - 0.674984) <= 1e-4
     assert np.abs(r - r_exact).max() <= 1e-8
     assert np.abs(rho[-1] - mf.wrapped_cauchy(theta, r_exact[-1])).max() <= 1e-6   # stays wrapped Cauchy
