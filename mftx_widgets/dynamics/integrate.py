@@ -65,6 +65,7 @@ class Simulation:
         if x0 is not None:
             self._x0 = check_state(self.model, x0, "x0")
         self._x = self._x0.copy()
+        self._x_prev = np.empty_like(self._x)          # the rollback copy of _guarded
         self.t = self.t0
         self.steps = 0
         self._t_base, self._steps_base = self.t0, 0     # t = _t_base + (steps - _steps_base) * dt
@@ -143,7 +144,7 @@ class Simulation:
 
     def _guarded(self, dt: float) -> None:
         """One step; on a non-finite or degenerate state restore the previous state and raise SimulationError."""
-        self._x_prev = self._x.copy()
+        np.copyto(self._x_prev, self._x)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 self._one(dt)
