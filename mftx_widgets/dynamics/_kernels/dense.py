@@ -64,6 +64,18 @@ def _self3_rows(xt, beta, usa, project, out, i0, i1):
 # ---------------------------------------------------------------------------------------------------------
 # general small d (and general Q, K, V): chunks of CHUNK scores, one vectorised pass per coordinate
 # ---------------------------------------------------------------------------------------------------------
+@nb.njit(inline="always", fastmath=_FM, nogil=True)
+def _scores(buf, qt, kt, d, i, j0, c, start):
+    """buf[:c] = start + s_ij for j = j0..j0 + c: one vectorised pass over the chunk per coordinate a."""
+    for jj in range(c):
+        buf[jj] = start
+    for a in range(d):
+        qa = qt[a, i]
+        row = kt[a]
+        for jj in range(c):
+            buf[jj] += qa * row[j0 + jj]
+
+
 @nb.njit(cache=True, fastmath=_FM, nogil=True)
 def _chunk_rows(xt, qt, kt, vt, shift_known, usa, project, out, i0, i1):
     """Rows i0..i1: qt = beta Q x^T, kt = K x^T, vt = V x^T, all (d, n). shift_known: max_j s_ij = s_ii."""
@@ -80,13 +92,7 @@ def _chunk_rows(xt, qt, kt, vt, shift_known, usa, project, out, i0, i1):
             m = -np.inf
             for j0 in range(0, n, CHUNK):
                 c = min(CHUNK, n - j0)
-                for jj in range(c):
-                    buf[jj] = zero
-                for a in range(d):
-                    qa = qt[a, i]
-                    row = kt[a]
-                    for jj in range(c):
-                        buf[jj] += qa * row[j0 + jj]
+                _scores(buf, qt, kt, d, i, j0, c, zero)
                 for jj in range(c):
                     m = max(m, buf[jj])
         for a in range(d):
@@ -94,13 +100,7 @@ def _chunk_rows(xt, qt, kt, vt, shift_known, usa, project, out, i0, i1):
         den = zero
         for j0 in range(0, n, CHUNK):
             c = min(CHUNK, n - j0)
-            for jj in range(c):
-                buf[jj] = -m
-            for a in range(d):
-                qa = qt[a, i]
-                row = kt[a]
-                for jj in range(c):
-                    buf[jj] += qa * row[j0 + jj]
+            _scores(buf, qt, kt, d, i, j0, c, -m)
             for jj in range(c):
                 w = _exp(buf[jj])
                 buf[jj] = w
