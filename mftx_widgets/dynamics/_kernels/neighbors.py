@@ -27,7 +27,7 @@ import math
 import numba as nb
 import numpy as np
 
-from ...config import NEIGHBOR_TAIL
+from ...config import NEIGHBOR_TAIL, NORM_TOL
 from ..models import Attention
 from .rows import _finish, _sum3
 
@@ -136,7 +136,7 @@ def attention_cutoff_into(model: Attention, x: np.ndarray, out: np.ndarray, proj
     if d != 3 or not model.identity:
         raise ValueError(f"the neighbour kernel needs d = 3 and Q = K = V = I, got d = {d}, "
                          f"identity = {model.identity}")
-    r = cutoff_radius(model.beta, tail) * (1.0 + 1e-6) + 1e-6   # margin: rows are unit only to NORM_TOL
+    r = cutoff_radius(model.beta, tail) * (1.0 + NORM_TOL) + NORM_TOL   # margin: rows are unit only to NORM_TOL
     h = max(r / CELLS_PER_R, 2.0 / 512)  # at most 512 cells per axis
     g = max(1, int(math.ceil(2.0 * (1.0 + 1e-5) / h)))
     h = 2.0 * (1.0 + 1e-5) / g
