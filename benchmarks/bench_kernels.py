@@ -52,8 +52,7 @@ import numpy as np  # noqa: E402
 import mftx_widgets as mw  # noqa: E402
 from mftx_widgets.config import BLAS_MIN_D  # noqa: E402
 from mftx_widgets.dynamics import reference  # noqa: E402
-from mftx_widgets.dynamics._kernels import dense as kernels  # noqa: E402
-from mftx_widgets.dynamics._kernels import neighbors  # noqa: E402
+from mftx_widgets.dynamics._kernels import dispatch, neighbors, policy  # noqa: E402
 
 LINES: list[str] = []
 
@@ -134,7 +133,7 @@ def machine() -> dict:
     out("|---|---|---|---|---|---|")
     out(f"| {res['float64'] / 1e9:.1f} GFLOP/s | {res['float32'] / 1e9:.1f} GFLOP/s "
         f"| {res['fma_float64'] / 1e9:.0f} / {res['fma_float32'] / 1e9:.0f} GFLOP/s | {res['copy'] / 1e9:.1f} GB/s "
-        f"| {kernels.effective_cores()} | {kernels._threads_pay() if kernels.effective_cores() > 1 else 'n/a'} |")
+        f"| {policy.effective_cores()} | {policy._threads_pay() if policy.effective_cores() > 1 else 'n/a'} |")
     out()
     return res
 
@@ -237,10 +236,10 @@ def interactive() -> None:
     m = mw.Attention(beta=1.0)
     buf = np.empty_like(x)
     try:
-        ts, tp = best(lambda: kernels.attention_into(m, x, buf, True, parallel=False),
-                      lambda: kernels.attention_into(m, x, buf, True, parallel=True), budget=0.5)
-        out(f"| n = 128 velocity: serial vs forced parallel ({kernels.nb.get_num_threads()} threads) | "
-            f"{ts * 1e6:.0f} us vs {tp * 1e6:.0f} us | policy picks serial: {not kernels.use_parallel(128)} |")
+        ts, tp = best(lambda: dispatch.attention_into(m, x, buf, True, parallel=False),
+                      lambda: dispatch.attention_into(m, x, buf, True, parallel=True), budget=0.5)
+        out(f"| n = 128 velocity: serial vs forced parallel ({nb.get_num_threads()} threads) | "
+            f"{ts * 1e6:.0f} us vs {tp * 1e6:.0f} us | policy picks serial: {not policy.use_parallel(128)} |")
     except Exception as exc:  # pragma: no cover
         out(f"| n = 128 parallel | failed: {exc} | |")
     out()
@@ -250,10 +249,10 @@ STARTUP = r"""
 import json, time
 t0 = time.perf_counter()
 import mftx_widgets as mw
-from mftx_widgets.dynamics._kernels import dense as kernels
+from mftx_widgets.dynamics._kernels import dense, exp, neighbors, rows
 t1 = time.perf_counter()
-compiled = sum(len(getattr(kernels, k).signatures) for k in dir(kernels)
-               if hasattr(getattr(kernels, k), "signatures"))
+compiled = sum(len(getattr(m, k).signatures) for m in (dense, exp, neighbors, rows) for k in dir(m)
+               if hasattr(getattr(m, k), "signatures"))
 x = mw.initial.uniform(500, 3, seed=0)
 sim = mw.Simulation(mw.Attention(beta=1.0), x, dt=0.05)
 sim.step(1)
@@ -287,7 +286,8 @@ def neighbour(quick: bool) -> None:
     model = mw.Attention(beta=beta)
     xu = points(n, 3, "float64")
     buf = np.empty_like(xu)
-    (td,) = best(lambda: kernels.attention_into(model, xu, buf, True, parallel=False, cutoff=False), budget=0.0,
+    (td,) = best(lambda: dispatch.attention_into(model, xu, buf, True, parallel=False,
+                                                  mode=dispatch.dense_mode(model, 3)), budget=0.0,
                  max_rep=1, warm=False)
     out("| tokens | pairs computed / n^2 | dense s | cell list s | gain |")
     out("|---|---|---|---|---|")

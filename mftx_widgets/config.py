@@ -2,7 +2,7 @@
 
 #: x0 rows are accepted as unit vectors when abs(|x_i| - 1) <= NORM_TOL.
 NORM_TOL = 1e-6
-#: default time step of simulate() and Simulation (time units of THEORY.md).
+#: default time step of simulate() and Simulation (time units of docs/theory.md).
 DEFAULT_DT = 0.05
 #: tokens i, j are linked into one cluster when 1 - <x_i, x_j> <= CLUSTER_TOL
 #: (single linkage; 1e-2 is an angle of about 8 degrees).
@@ -11,7 +11,7 @@ CLUSTER_TOL = 1e-2
 MAX_EXP_ARG = {"float64": 700.0, "float32": 80.0}
 #: n at or above which the parallel (prange) kernel may be used, if more than one core is effective.
 PARALLEL_MIN_N = 4096
-#: run the once-per-process thread probe (kernels.use_parallel) before using threads; False trusts the core count.
+#: run the once-per-process thread probe (_kernels.policy.use_parallel) before threads; False trusts the core count.
 PARALLEL_PROBE = True
 #: d at or above which the velocity kernels use BLAS tiles plus a fused exp pass (below: streaming SIMD loops).
 BLAS_MIN_D = 16

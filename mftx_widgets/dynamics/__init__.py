@@ -1,8 +1,8 @@
 """The particle solver: numpy, numba and scipy only, no UI imports. Every function works on plain arrays."""
 
 from ..errors import SimulationError
-from . import initial, observables, reference
-from ._kernels.dense import effective_cores
+from . import initial, observables, reference, steppers
+from ._kernels.policy import effective_cores
 from .field import attention_output, velocity
 from .integrate import Simulation, simulate
 from .models import Attention
@@ -10,5 +10,5 @@ from .results import Frames, Trajectory
 
 __all__ = [
     "Attention", "Simulation", "SimulationError", "Trajectory", "Frames", "simulate", "velocity", "attention_output",
-    "effective_cores", "initial", "observables", "reference",
+    "effective_cores", "initial", "observables", "reference", "steppers",
 ]

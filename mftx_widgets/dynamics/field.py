@@ -1,11 +1,22 @@
-"""The velocity field of every normalization scheme (public wrappers over the private kernels)."""
+"""The velocity field of every normalization scheme (public wrappers over the private kernels).
+
+    post  dx/dt = P_x attn(x)                      (tokens on the sphere)
+    ngpt  dx/dt = alpha P_x attn(x) / |attn(x)|    (tokens on the sphere)
+    pre   dz/dt = attn(z / |z|)                     (residual stream z)
+    peri  dz/dt = attn(z / |z|) / |attn(z / |z|)|
+    mix   post for t < model.mix_switch, pre after
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..config import NEIGHBOR_TAIL
 from . import _validate as v
-from ._kernels.dense import attention_into
+from ._kernels.dispatch import attention_into
+from ._kernels.neighbors import attention_cutoff_into
 from .models import Attention
 
 
@@ -33,8 +44,24 @@ def velocity(model: Attention, x, t: float = 0.0) -> np.ndarray:
     return _velocity(model, arr, t)
 
 
+def velocity_cutoff(model: Attention, x, tail: float = NEIGHBOR_TAIL) -> np.ndarray:
+    """Post-LN velocity P_x attn (n, 3) with the neighbour kernel: pairs of relative weight < e^{-tail} dropped,
+    error <= 2 n e^{-tail} S (S the velocity scale; _kernels/neighbors.py).
+
+    model: Q = K = V = I, norm 'post'; x: (n, 3) unit rows; tail > 0 (default 37: relative weights < 1e-16).
+    """
+    if not (isinstance(tail, (int, float)) and tail > 0 and math.isfinite(tail)):
+        raise ValueError(f"tail must be a finite number > 0, got {tail!r}")
+    if model.norm != "post":
+        raise ValueError(f"velocity_cutoff supports norm='post' only, got norm={model.norm!r}")
+    arr = check_state(model, x)
+    out = np.empty_like(arr)
+    attention_cutoff_into(model, arr, out, project=True, tail=float(tail))
+    return out
+
+
 def _velocity(model: Attention, z: np.ndarray, t: float, out: np.ndarray | None = None) -> np.ndarray:
-    """Unchecked velocity of the normalization scheme at state z."""
+    """Unchecked velocity of the normalization scheme at state z (written into out if given)."""
     if out is None:
         out = np.empty_like(z)
     norm = model.norm

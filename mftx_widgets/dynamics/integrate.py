@@ -1,21 +1,24 @@
-"""Steppers (Euler, RK4, Euler-Maruyama) with retraction to the sphere; Simulation and simulate() -> Trajectory."""
+"""Simulation (a resumable solver: a stepper of steppers.py, then retraction to the sphere) and simulate()."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..config import DEFAULT_DT
+from ..config import DEFAULT_DT, MAX_EXP_ARG
 from ..errors import SimulationError
+from ..params import PARAMS
 from . import _validate as v
 from .field import _velocity, check_state
 from .models import Attention
 from .results import Trajectory
+from .steppers import STEPPERS, EulerMaruyama
 
-METHODS = {"rk4": "rk4", "euler": "euler", "em": "em", "euler-maruyama": "em"}
+#: a state on the sphere counts as healthy while every | |x_i|^2 - 1 | stays below this (else: SimulationError).
+HEALTHY_NORM_TOL = 1e-3
 
 
 def _fix_advice(model: Attention, dt: float) -> str:
-    rate = 2.0 * np.exp(min(model.beta, 700.0)) if model.kind == "USA" else 2.0
+    rate = 2.0 * np.exp(min(model.beta, MAX_EXP_ARG["float64"])) if model.kind == "USA" else 2.0
     usa = ", or use kind='SA'" if model.kind == "USA" else ""
     return (f"the state became non-finite with dt = {dt:g}: lower dt (the fastest rate here is about "
             f"{rate:.3g}, so dt below {2.0 / rate:.3g} is needed{usa})")
@@ -31,8 +34,9 @@ class Simulation:
         Initial tokens (unit rows for Post-LN / nGPT; residual stream z for Pre-, Peri-, Mix-LN).
     dt : float > 0
         Time step.
-    method : "rk4" | "euler" | "em" or None
+    method : "rk4" | "euler" | "em" (alias "euler-maruyama") or None
         None picks RK4, or Euler-Maruyama when model.noise > 0 (the only stochastic scheme).
+        The name maps to a stepper class through steppers.STEPPERS; the instance is .stepper.
     seed : int or None
         Seed of the Brownian increments.
     """
@@ -45,7 +49,7 @@ class Simulation:
         self.dt = v.real("dt", dt, low=0.0, low_open=True)
         if method is None:
             method = "em" if model.noise > 0 else "rk4"
-        self.method = v.choice("method", method, METHODS)
+        self.method = PARAMS["method"].check(method)
         if model.noise > 0 and self.method != "em":
             raise ValueError(f"method must be 'em' (Euler-Maruyama) when noise > 0, got {method!r}")
         if seed is not None:
@@ -61,13 +65,13 @@ class Simulation:
         if x0 is not None:
             self._x0 = check_state(self.model, x0, "x0")
         self._x = self._x0.copy()
+        self._x_prev = np.empty_like(self._x)          # the rollback copy of _guarded
         self.t = self.t0
         self.steps = 0
         self._t_base, self._steps_base = self.t0, 0     # t = _t_base + (steps - _steps_base) * dt
         self.rng = np.random.default_rng(self.seed)
-        n, d = self._x.shape
-        self._k = [np.empty((n, d), dtype=self._x.dtype) for _ in range(4)]
-        self._tmp = np.empty((n, d), dtype=self._x.dtype)
+        cls = STEPPERS[self.method]
+        self.stepper = cls(self.rng) if cls is EulerMaruyama else cls()
         return self
 
     @property
@@ -101,50 +105,33 @@ class Simulation:
         if m.norm == "mix" and self.t < m.mix_switch < self.t + dt:
             # never let a step straddle the Post-LN -> Pre-LN switch (the field jumps there): split it
             h1 = m.mix_switch - self.t
-            x_prev = self._x_prev                   # the rollback copy _guarded made
             self._piece(h1, self.t)
-            self._x_prev = self._x.copy()      # the second piece's noise is tangent at the mid-step state
-            self._piece(dt - h1, m.mix_switch)
-            self._x_prev = x_prev
+            self._piece(dt - h1, m.mix_switch)      # its noise is tangent at the mid-step state
         else:
             self._piece(dt, self.t)
 
     def _piece(self, dt: float, t: float) -> None:
         m, x = self.model, self._x
-        # every stage is evaluated at the piece's start time t: the fields are autonomous except Mix-LN,
-        # whose mode is constant on a piece (pieces never straddle the switch; a stage landing exactly on
-        # the switch must still use Post-LN)
-        k1, k2, k3, k4 = self._k
-        tmp = self._tmp
-        if self.method == "euler" or self.method == "em":
-            _velocity(m, x, t, k1)
-            x += dt * k1
-            if m.noise > 0:
-                # tangent Brownian increment sqrt(2 noise dt) P_x xi; projection + retraction gives
-                # Brownian motion on the sphere (Ito drift -(d-1) noise x appears from the renormalisation).
-                r = np.linalg.norm(self._x_prev, axis=1, keepdims=True)
-                u = self._x_prev / r
-                xi = self.rng.standard_normal(x.shape).astype(x.dtype, copy=False)
-                xi -= np.sum(xi * u, axis=1, keepdims=True) * u
-                x += np.sqrt(2.0 * m.noise * dt) * r * xi
+
+        # the field is evaluated at the piece's start time t at every stage: the fields are autonomous except
+        # Mix-LN, whose mode is constant on a piece (pieces never straddle the switch; a stage landing exactly
+        # on the switch must still use Post-LN)
+        def f(y, s, out):
+            return _velocity(m, y, t, out)
+
+        if m.noise > 0:
+            self.stepper.step(f, x, t, dt, g=self._noise)
         else:
-            h = x.dtype.type(dt)
-            _velocity(m, x, t, k1)
-            np.multiply(k1, h / 2, out=tmp)
-            tmp += x
-            _velocity(m, tmp, t, k2)
-            np.multiply(k2, h / 2, out=tmp)
-            tmp += x
-            _velocity(m, tmp, t, k3)
-            np.multiply(k3, h, out=tmp)
-            tmp += x
-            _velocity(m, tmp, t, k4)
-            k2 += k3
-            k2 *= 2
-            k1 += k2
-            k1 += k4
-            x += (h / 6) * k1
+            self.stepper.step(f, x, t, dt)
         self._retract(x, t)
+
+    def _noise(self, x0: np.ndarray, t: float, dt: float, xi: np.ndarray) -> np.ndarray:
+        # tangent Brownian increment sqrt(2 noise dt) P_x xi; projection + retraction gives Brownian motion on
+        # the sphere (Ito drift -(d-1) noise x appears from the renormalisation).
+        r = np.linalg.norm(x0, axis=1, keepdims=True)
+        u = x0 / r
+        xi -= np.sum(xi * u, axis=1, keepdims=True) * u
+        return np.sqrt(2.0 * self.model.noise * dt) * r * xi
 
     def _healthy(self) -> bool:
         x = self._x
@@ -152,12 +139,12 @@ class Simulation:
             return False
         r = np.einsum("ij,ij->i", x, x)
         if self.model.on_sphere:
-            return bool(np.max(np.abs(r - 1.0)) < 1e-3)
+            return bool(np.max(np.abs(r - 1.0)) < HEALTHY_NORM_TOL)
         return bool(r.min() > 0.0)
 
     def _guarded(self, dt: float) -> None:
         """One step; on a non-finite or degenerate state restore the previous state and raise SimulationError."""
-        self._x_prev = self._x.copy()
+        np.copyto(self._x_prev, self._x)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 self._one(dt)

@@ -1,6 +1,6 @@
 """Plain numpy reference (dense n x n, max-shifted softmax, BLAS): the correctness oracle and benchmark baseline.
 
-Ten readable lines per formula; every numba kernel is tested against these (THEORY.md sections 1-2).
+Ten readable lines per formula; every numba kernel is tested against these (docs/theory.md sections 1-2).
 """
 
 from __future__ import annotations
@@ -32,6 +32,6 @@ def velocity(x: np.ndarray, beta: float, kind: str = "SA", Q=None, K=None, V=Non
 
 
 def energy(x: np.ndarray, beta: float) -> float:
-    """E_beta = (1 / (2 beta n^2)) sum_ij exp(beta <x_i, x_j>)  (THEORY.md section 3)."""
+    """E_beta = (1 / (2 beta n^2)) sum_ij exp(beta <x_i, x_j>)  (docs/theory.md section 3)."""
     n = x.shape[0]
     return float(np.exp(beta * (x @ x.T)).sum() / (2.0 * beta * n * n))

@@ -8,6 +8,8 @@ from scipy import optimize, special
 
 from ..config import MAX_EXP_ARG
 from ..dynamics import _validate as v
+from ..dynamics.steppers import RK4, fixed_steps
+from ..params import PARAMS
 
 
 def angles(x) -> np.ndarray:
@@ -21,7 +23,7 @@ def angles(x) -> np.ndarray:
 def phase_velocity(theta, beta: float, kind: str = "SA") -> np.ndarray:
     """dtheta_i/dt = sum_j w_ij sin(theta_j - theta_i) with USA w = e^{beta cos}/n, SA w = softmax (n,)."""
     beta = v.real("beta", beta, low=0.0)
-    kind = v.choice("kind", kind, {"sa": "SA", "usa": "USA"})
+    kind = PARAMS["kind"].check(kind)
     th = np.asarray(theta, dtype=float)
     if th.ndim != 1 or not np.all(np.isfinite(th)):
         raise ValueError("theta must be a finite 1-D array of angles")
@@ -41,17 +43,7 @@ def simulate_phases(theta0, beta: float, t_max: float, dt: float = 1e-3, kind: s
     save_every = v.integer("save_every", save_every, low=1)
     th = np.array(theta0, dtype=float)
     steps = int(round(t_max / dt))
-    ts, out = [0.0], [th.copy()]
-    for s in range(1, steps + 1):
-        k1 = phase_velocity(th, beta, kind)
-        k2 = phase_velocity(th + dt / 2 * k1, beta, kind)
-        k3 = phase_velocity(th + dt / 2 * k2, beta, kind)
-        k4 = phase_velocity(th + dt * k3, beta, kind)
-        th = th + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        if s % save_every == 0 or s == steps:
-            ts.append(s * dt)
-            out.append(th.copy())
-    return np.asarray(ts), np.stack(out)
+    return fixed_steps(RK4(), lambda a, t, out: phase_velocity(a, beta, kind), th, dt, steps, save_every)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -62,7 +54,6 @@ def simulate_phases(theta0, beta: float, t_max: float, dt: float = 1e-3, kind: s
 _IVE_TINY = 1e-250
 #: below this beta the series route is used too (ive loses digits and underflows at tiny arguments).
 _SERIES_BETA = 1e-3
-_KINDS = {"sa": "SA", "usa": "USA"}
 
 
 def _beta(beta, kind: str | None = None) -> float:
@@ -97,9 +88,9 @@ def growth_rates(beta: float, kind: str = "SA", kmax: int = 20, d: int = 2) -> n
       USA: lambda_l = l (l + d - 2) Gamma(d/2) (2/beta)^nu I_{l+nu}(beta) / beta
       SA : lambda_l = l (l + d - 2) I_{l+nu}(beta) / (beta I_nu(beta))
     d = 2: USA k^2 I_k(beta) / beta, SA k^2 I_k(beta) / (beta I_0(beta)). At beta = 0 the limit is returned:
-    (d - 1)/d for l = 1 and 0 for l >= 2 (both kinds). USA needs beta <= 700 (e^beta must be representable).
+    (d - 1)/d for l = 1 and 0 for l >= 2 (both kinds). USA needs beta <= config.MAX_EXP_ARG (700).
     """
-    kind = v.choice("kind", kind, _KINDS)
+    kind = PARAMS["kind"].check(kind)
     beta = _beta(beta, kind)
     kmax = v.integer("kmax", kmax, low=1, high=100_000)
     d = v.integer("d", d, low=2)
@@ -157,7 +148,7 @@ def coupling_harmonics(beta: float, kmax: int = 80) -> np.ndarray:
     """Kuramoto harmonic couplings K_k = 2 k I_k(beta) / beta, k = 1..kmax, shape (kmax,) (THEORY.md section 4).
 
     h(phi) = e^{beta cos phi} sin phi = sum_k K_k sin(k phi). beta = 0 limit: K_1 = 1, K_k = 0 (k >= 2).
-    beta <= 700 (the K_k grow like e^beta).
+    beta <= config.MAX_EXP_ARG (700) (the K_k grow like e^beta).
     """
     beta = _beta(beta, "USA")
     kmax = v.integer("kmax", kmax, low=1, high=100_000)
@@ -171,7 +162,7 @@ def coupling_harmonics(beta: float, kmax: int = 80) -> np.ndarray:
 
 
 def coupling(phi, beta: float) -> np.ndarray:
-    """The phase coupling h(phi) = e^{beta cos phi} sin phi (any shape; beta <= 700)."""
+    """The phase coupling h(phi) = e^{beta cos phi} sin phi (any shape; beta <= config.MAX_EXP_ARG (700))."""
     beta = _beta(beta, "USA")
     ph = np.asarray(phi, dtype=float)
     return np.exp(beta * np.cos(ph)) * np.sin(ph)
@@ -182,9 +173,9 @@ def lattice_rate(n: int, m, beta: float, kind: str = "SA") -> np.ndarray | float
 
     lambda_m^(n) = (1/Z) sum_j h'(2 pi j/n) (cos(2 pi j m/n) - 1), h'(phi) = e^{beta cos phi}(cos phi - beta sin^2 phi),
     Z = n (USA) or sum_j e^{beta cos(2 pi j/n)} (SA). m may be an int or an array of ints; tends to
-    growth_rates as n grows. USA needs beta <= 700.
+    growth_rates as n grows. USA needs beta <= config.MAX_EXP_ARG (700).
     """
-    kind = v.choice("kind", kind, _KINDS)
+    kind = PARAMS["kind"].check(kind)
     beta = _beta(beta, kind)
     n = v.integer("n", n, low=1)
     ms = np.atleast_1d(np.asarray(m))
@@ -229,22 +220,12 @@ def kuramoto(theta0, t_max: float, dt: float = 1e-2, K: float = 1.0, omega=None,
         if om.shape != th.shape or not np.all(np.isfinite(om)):
             raise ValueError(f"omega must be a finite array of shape {th.shape} (one frequency per oscillator)")
 
-    def rhs(a):
+    def rhs(a, t, out):
         z = np.exp(1j * a).mean()                          # r e^{i psi}
         return om + K * (z * np.exp(-1j * a)).imag         # (K/n) sum_j sin(theta_j - theta_i)
 
     steps = int(np.floor(t_max / dt + 1e-9))
-    ts, out = [0.0], [th.copy()]
-    for s in range(1, steps + 1):
-        k1 = rhs(th)
-        k2 = rhs(th + dt / 2 * k1)
-        k3 = rhs(th + dt / 2 * k2)
-        k4 = rhs(th + dt * k3)
-        th = th + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        if s % save_every == 0 or s == steps:
-            ts.append(s * dt)
-            out.append(th.copy())
-    return np.asarray(ts), np.stack(out)
+    return fixed_steps(RK4(), rhs, th, dt, steps, save_every)
 
 
 def stationary_order_parameter(kappa: float) -> float:

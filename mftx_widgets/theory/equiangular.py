@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from ..config import MAX_EXP_ARG
 from ..dynamics import _validate as v
+from ..params import PARAMS
 
 VARIANTS = {
     "sa": "SA", "post": "SA", "post-ln": "SA", "usa": "USA",
@@ -103,7 +105,7 @@ def one_minus_rho(variant: str, beta: float, n: int, rho0: float, t, alpha: floa
 def _integrate(variant, beta, n, rho0, t, alpha, kind, mix_switch, r0, rtol):
     """Validate, then integrate (u = log(1 - rho), r) at the times t: returns u (T,), r (T,) or None."""
     variant = v.choice("variant", variant, VARIANTS)
-    beta = v.real("beta", beta, low=0.0, high=700.0)
+    beta = v.real("beta", beta, low=0.0, high=MAX_EXP_ARG["float64"])
     n = v.integer("n", n, low=1)
     low = -1.0 / (n - 1) if n > 1 else -1.0
     rho0 = v.real("rho0", rho0, low=low, high=1.0, low_open=True, high_open=True)
@@ -112,7 +114,7 @@ def _integrate(variant, beta, n, rho0, t, alpha, kind, mix_switch, r0, rtol):
     r0 = v.real("r0", r0, low=0.0, low_open=True)
     if kind is None:
         kind = "USA" if variant == "USA" else "SA"
-    kind = v.choice("kind", kind, {"sa": "SA", "usa": "USA"})
+    kind = PARAMS["kind"].check(kind)
     ts = np.atleast_1d(np.asarray(t, dtype=float))
     if ts.ndim != 1 or not np.all(np.isfinite(ts)) or np.any(ts < 0) or np.any(np.diff(ts) < 0):
         raise ValueError("t must be a finite, non-decreasing 1-D array of times >= 0")
@@ -147,7 +149,7 @@ def late_rate(variant: str, beta: float = 1.0, alpha: float = 1.0) -> float:
     Pre-, Peri- and Mix-LN decay polynomially (1 - rho ~ C t^-2); for those this raises ValueError.
     """
     variant = v.choice("variant", variant, VARIANTS)
-    beta = v.real("beta", beta, low=0.0, high=700.0)
+    beta = v.real("beta", beta, low=0.0, high=MAX_EXP_ARG["float64"])
     alpha = v.real("alpha", alpha, low=0.0, low_open=True)
     if variant == "SA":
         return 2.0

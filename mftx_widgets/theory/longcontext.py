@@ -18,13 +18,13 @@ import math
 import numpy as np
 from scipy.integrate import quad
 
+from ..config import MAX_EXP_ARG
 from ..dynamics import _validate as v
 from ..dynamics import initial
 from ..dynamics.field import attention_output
 from ..dynamics.models import Attention
+from ..params import PARAMS
 from . import equiangular as eq
-
-_KINDS = {"sa": "SA", "usa": "USA"}
 
 
 def _n(n, low: float = 2.0) -> float:
@@ -57,7 +57,7 @@ def rhs(rho, gamma: float, n: float, kind: str = "SA"):
     SA: 2 b (1 - rho)(1 + (n-1) rho) with b = g / (1 + (n-1) g), g = n^{-gamma (1 - rho)};
     USA: 2 n^{gamma rho - 1} (1 - rho)(1 + (n-1) rho).
     """
-    kind = v.choice("kind", kind, _KINDS)
+    kind = PARAMS["kind"].check(kind)
     beta = beta_n(gamma, n)
     n = float(n)
     r = np.asarray(rho, dtype=float)
@@ -75,7 +75,7 @@ def time_to_reach(rho_target: float, gamma: float, n: float, rho0: float, kind: 
     Exact quadrature t = int_{rho0}^{rho_target} drho / rhs(rho). For SA, 1/rhs splits as
     e^{beta(1-rho)} / (2 (1-rho)(1+(n-1)rho)) + (n-1) / (2 (1-rho)(1+(n-1)rho)); the second part is integrated in
     closed form ((n-1)/(2n) log((1+(n-1)rho)/(1-rho))), the first by adaptive quadrature with the factor
-    e^{beta(1-rho0)} taken out. n may be a float up to ~1e300; beta = gamma log n must be <= 700.
+    e^{beta(1-rho0)} taken out. n may be a float up to ~1e300; beta = gamma log n must be <= config.MAX_EXP_ARG (700).
 
     Parameters
     ----------
@@ -84,11 +84,11 @@ def time_to_reach(rho_target: float, gamma: float, n: float, rho0: float, kind: 
 
     Returns the time (float, time units of THEORY.md).
     """
-    kind = v.choice("kind", kind, _KINDS)
+    kind = PARAMS["kind"].check(kind)
     n = _n(n)
     beta = beta_n(gamma, n)
-    if beta > 700.0:
-        raise ValueError(f"gamma log n must be <= 700 (exp overflow), got {beta:g}")
+    if beta > MAX_EXP_ARG["float64"]:
+        raise ValueError(f"gamma log n must be <= {MAX_EXP_ARG['float64']:g} (exp overflow), got {beta:g}")
     rho0 = _check_rho("rho0", rho0, n)
     rho1 = v.real("rho_target", rho_target, low=rho0, high=1.0, high_open=True)
     if rho1 == rho0:

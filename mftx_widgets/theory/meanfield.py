@@ -20,9 +20,10 @@ from scipy import special
 
 from ..config import MAX_EXP_ARG
 from ..dynamics import _validate as v
+from ..dynamics.steppers import RK4, SSPRK3
+from ..params import PARAMS
 from .circle import growth_rates
 
-_KINDS = {"sa": "SA", "usa": "USA"}
 #: RK4 is stable on the imaginary axis up to |z| = 2 sqrt(2); we keep dt * max|k V| <= CFL.
 CFL = 1.0
 #: largest step used even when the velocity is tiny.
@@ -89,7 +90,7 @@ def _check_rho(rho, name: str = "rho") -> np.ndarray:
 
 def velocity_field(rho, beta: float, kind: str = "SA") -> np.ndarray:
     """Mean-field velocity V(theta_m) (M,) of the density rho (M,) on grid(M) (THEORY.md section 4)."""
-    kind = v.choice("kind", kind, _KINDS)
+    kind = PARAMS["kind"].check(kind)
     beta = _beta(beta, kind)
     arr = _check_rho(rho)
     mult_n, mult_z = _multipliers(beta, arr.size)
@@ -139,7 +140,7 @@ def solve_density(rho0: np.ndarray | Callable, beta: float, t, kind: str = "SA",
     ----------
     rho0 : (M,) array of a density on grid(M), or a callable rho0(theta) evaluated on grid(M)
         Initial density (normalised to integral 1 here; must be nonnegative).
-    beta : float >= 0 (USA: <= 700)
+    beta : float >= 0 (USA: <= config.MAX_EXP_ARG (700))
     t : (T,) nondecreasing times >= 0 (the first output is rho0 if t[0] = 0)
     kind : "SA" | "USA"
     M : grid size (default 256 for a callable; taken from the array otherwise)
@@ -155,7 +156,7 @@ def solve_density(rho0: np.ndarray | Callable, beta: float, t, kind: str = "SA",
     stops being resolved; the spectral solver then raises (use more points or method="upwind").
     """
     method = v.choice("method", method, ("spectral", "upwind"))
-    kind = v.choice("kind", kind, _KINDS)
+    kind = PARAMS["kind"].check(kind)
     beta = _beta(beta, kind)
     if callable(rho0):
         M = 256 if M is None else v.integer("M", M, low=8)
@@ -191,23 +192,18 @@ def solve_density(rho0: np.ndarray | Callable, beta: float, t, kind: str = "SA",
     out = np.empty((times.size, M))
     now = 0.0
     dtheta = 2.0 * np.pi / M
+    if method == "spectral":            # RK4 with a CFL step for the spectral derivative
+        stepper, rhs = RK4(), lambda r: _rhs(r, beta, kind, mult_n, mult_z, ik)
+        h_cfl = lambda vmax: CFL / max(kmax * vmax, 1e-300)  # noqa: E731
+    else:                               # SSP-RK3 (Shu-Osher) keeps the donor-cell scheme positive
+        stepper, rhs = SSPRK3(), lambda r: _rhs_upwind(r, beta, kind, mult_n, mult_z, shift)
+        h_cfl = lambda vmax: 0.9 * dtheta / max(vmax, 1e-300)  # noqa: E731
     for i, target in enumerate(times):
         while target - now > 1e-12 * max(1.0, target):
-            if method == "spectral":
-                k1, vmax = _rhs(rho, beta, kind, mult_n, mult_z, ik)
-                h = dt if dt is not None else min(dt_rate, CFL / max(kmax * vmax, 1e-300))
-                h = min(h, target - now)
-                k2, _ = _rhs(rho + h / 2 * k1, beta, kind, mult_n, mult_z, ik)
-                k3, _ = _rhs(rho + h / 2 * k2, beta, kind, mult_n, mult_z, ik)
-                k4, _ = _rhs(rho + h * k3, beta, kind, mult_n, mult_z, ik)
-                rho = rho + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-            else:
-                k1, vmax = _rhs_upwind(rho, beta, kind, mult_n, mult_z, shift)
-                h = dt if dt is not None else min(dt_rate, 0.9 * dtheta / max(vmax, 1e-300))
-                h = min(h, target - now)
-                r1 = rho + h * k1                                                  # SSP-RK3 (Shu-Osher)
-                r2 = 0.75 * rho + 0.25 * (r1 + h * _rhs_upwind(r1, beta, kind, mult_n, mult_z, shift)[0])
-                rho = rho / 3.0 + 2.0 / 3.0 * (r2 + h * _rhs_upwind(r2, beta, kind, mult_n, mult_z, shift)[0])
+            k1, vmax = rhs(rho)
+            h = dt if dt is not None else min(dt_rate, h_cfl(vmax))
+            h = min(h, target - now)
+            stepper.step(lambda r, s, o: rhs(r)[0], rho, now, h, k1=k1)
             now += h
             if not np.all(np.isfinite(rho)) or rho.min() < -1e-6 * rho.max():
                 raise FloatingPointError(

@@ -17,21 +17,23 @@ import math
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from ..config import MAX_EXP_ARG
 from ..dynamics import _validate as v
 from ..dynamics import observables
 from ..dynamics.initial import from_angles
 from ..dynamics.integrate import Simulation, Trajectory
 from ..dynamics.models import Attention
+from ..params import PARAMS
 from . import circle
 
-_KINDS = {"sa": "SA", "usa": "USA"}
+_KINDS = dict(PARAMS["kind"].aliases)   # metastable_run still reads it (its body is being rewritten)
 OMEGA = 0.5671432904097838  # W(1): below it the square's m = 1 mode beats m = 2 (see polygon_rate_closed_form)
 
 
 def _kb(k, beta, kind, kmin: int = 2):
     k = v.integer("k", k, low=kmin)
-    kind = v.choice("kind", kind, _KINDS)
-    beta = v.real("beta", beta, low=0.0, high=700.0 if kind == "USA" else None)
+    kind = PARAMS["kind"].check(kind)
+    beta = v.real("beta", beta, low=0.0, high=MAX_EXP_ARG["float64"] if kind == "USA" else None)
     return k, beta, kind
 
 

@@ -1,5 +1,5 @@
 """Every velocity kernel (d = 3 stream, small-d chunks, BLAS tiles, serial and parallel, float64 and float32)
-against the plain numpy oracle mftx_widgets.dynamics.reference (THEORY.md section 2).
+against the plain numpy oracle mftx_widgets.dynamics.reference (docs/theory.md section 2).
 
 Tolerances, relative to the velocity scale S = max_i sum_j A_ij |V x_j| (the size of attn_i before any
 cancellation; |velocity_i| <= |attn_i| <= S; S = 1 for SA with V = I):
@@ -8,7 +8,7 @@ cancellation; |velocity_i| <= |attn_i| <= S; S = 1 for SA with V = I):
   as the oracle itself).
 * float32: 3e-6 * (1 + beta) * S against the float64 oracle evaluated on the same float32-rounded input:
   float32 rounding of the score (eps 6e-8, times beta) dominates.
-USA is tested where the model allows it (beta * |Q| |K| <= 700 in float64, <= 80 in float32).
+USA is tested where the model allows it (beta * |Q| |K| <= config.MAX_EXP_ARG: 700 in float64, 80 in float32).
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ import numpy as np
 import pytest
 
 import mftx_widgets as mw
-from mftx_widgets.dynamics import reference
-from mftx_widgets.dynamics._kernels import dense as kernels
+from mftx_widgets.config import BLAS_MIN_D, MAX_EXP_ARG, NEIGHBOR_MIN_BETA, NEIGHBOR_MIN_N, NEIGHBOR_TAIL
+from mftx_widgets.dynamics import field, reference
+from mftx_widgets.dynamics._kernels import dispatch, exp, neighbors, policy
 
 NS = (1, 2, 7, 64, 1000)
 DS = (2, 3, 16, 128)
 BETAS = (0.0, 1.0, 10.0, 100.0, 1000.0)
-USA_MAX = {"float64": 700.0, "float32": 80.0}
+USA_MAX = MAX_EXP_ARG
 
 
 def _tol(dtype: str, beta: float) -> float:
@@ -62,8 +63,8 @@ def _check(model: mw.Attention, x: np.ndarray, parallel: bool | None, Q=None, K=
     # SA with V = I and unit rows: S = 1 (a convex combination of unit vectors)
     scale = 1.0 if (model.kind == "SA" and V is None) else _scale(x64, model.beta, model.kind, Q, K, V)
     xs = np.ascontiguousarray(x, dtype=model.dtype)
-    got_a = kernels.attention_into(model, xs, np.empty_like(xs), project=False, parallel=parallel)
-    got_v = kernels.attention_into(model, xs, np.empty_like(xs), project=True, parallel=parallel)
+    got_a = dispatch.attention_into(model, xs, np.empty_like(xs), project=False, parallel=parallel)
+    got_v = dispatch.attention_into(model, xs, np.empty_like(xs), project=True, parallel=parallel)
     assert got_a.dtype == np.dtype(model.dtype) and got_v.dtype == np.dtype(model.dtype)
     tol = _tol(model.dtype, model.beta) * scale
     ea = np.abs(got_a - ref_a).max()
@@ -136,7 +137,7 @@ def test_antipodal_and_coincident_points(d: int, dtype: str) -> None:
 
 
 def test_public_velocity_and_norm_schemes_match_oracle() -> None:
-    """The public wrapper: Post-LN = P_x attn, Pre-LN = attn(z/|z|), Peri-LN = attn/|attn| (THEORY.md sec. 6)."""
+    """The public wrapper: Post-LN = P_x attn, Pre-LN = attn(z/|z|), Peri-LN = attn/|attn| (docs/theory.md sec. 6)."""
     rng = np.random.default_rng(5)
     x = _points(rng, 50, 3, "float64")
     z = x * rng.uniform(0.5, 2.0, (50, 1))
@@ -155,26 +156,26 @@ def test_polynomial_exp_accuracy(dtype: str, lo: float, rel: float, slope: float
     of ln2 times k; weights are used relative to exp(0) = 1, so it never matters); exactly 0 far below."""
     a = np.concatenate([np.linspace(lo + 1.0, 0.0, 200001), [0.0, -1e-300, 1e-7]]).astype(dtype)
     out = np.empty_like(a)
-    kernels._exp_array(a, out)
+    exp._exp_array(a, out)
     exact = np.exp(a.astype(np.longdouble))
     err = np.abs((out.astype(np.longdouble) - exact) / exact)
     bound = rel + slope * np.abs(a.astype(np.float64))
     assert np.all(err <= bound), float((err / bound).max())
     assert out[-3] == 1.0
     far = np.array([-800.0 if dtype == "float64" else -100.0, -1e4], dtype=dtype)
-    kernels._exp_array(far, out[:2])
+    exp._exp_array(far, out[:2])
     assert np.all(out[:2] == 0.0)
 
 
 def test_thread_policy() -> None:
     """Small problems never use threads; the core count respects affinity; MFTX_PARALLEL=0 turns threads off."""
-    assert kernels.effective_cores() >= 1
-    assert kernels.effective_cores() <= len(os.sched_getaffinity(0))
+    assert policy.effective_cores() >= 1
+    assert policy.effective_cores() <= len(os.sched_getaffinity(0))
     for n in (1, 128, 512, 2000):
-        assert not kernels.use_parallel(n)
+        assert not policy.use_parallel(n)
     code = ("import os; os.environ['MFTX_PARALLEL'] = '0'; "
-            "from mftx_widgets.dynamics._kernels import dense as kernels; "
-            "print(kernels.use_parallel(10**6))")
+            "from mftx_widgets.dynamics._kernels import policy; "
+            "print(policy.use_parallel(10**6))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -206,8 +207,6 @@ def _clustered(rng, n: int, k: int, spread: float) -> np.ndarray:
 def test_neighbour_kernel_error_bound(dtype: str) -> None:
     """Cell-list kernel vs the dense oracle: |v_cut - v| <= (2 n e^{-tail} + rounding tol) S for uniform and
     clustered tokens, SA and USA, several beta and tails (neighbors.py module docstring)."""
-    from mftx_widgets.dynamics._kernels import neighbors
-
     rng = np.random.default_rng(11)
     n = 1500
     sets = {"uniform": _points(rng, n, 3, "float64"), "clusters": _clustered(rng, n, 4, 0.05)}
@@ -221,33 +220,31 @@ def test_neighbour_kernel_error_bound(dtype: str) -> None:
                 model = mw.Attention(beta=beta, kind=kind, dtype=dtype)
                 ref = reference.velocity(x64, beta, kind)
                 scale = 1.0 if kind == "SA" else _scale(x64, beta, kind, None, None, None)
-                for tail in (10.0, 20.0, 37.0):
+                for tail in (10.0, 20.0, NEIGHBOR_TAIL):
                     got = np.empty_like(x)
                     pairs = neighbors.attention_cutoff_into(model, x, got, True, tail=tail)
                     assert 0 < pairs <= n * n
                     tol = (2 * n * np.exp(-tail) + _tol(dtype, beta)) * scale
                     err = np.abs(got - ref).max()
                     assert err <= tol, (beta, kind, tail, err / scale)
-                auto = kernels.attention_into(model, x, np.empty_like(x), True, cutoff=True)
-                assert np.abs(auto - ref).max() <= (2 * n * np.exp(-37.0) + _tol(dtype, beta)) * scale
+                auto = dispatch.attention_into(model, x, np.empty_like(x), True, mode="cells")
+                assert np.abs(auto - ref).max() <= (2 * n * np.exp(-NEIGHBOR_TAIL) + _tol(dtype, beta)) * scale
 
 
 def test_neighbour_kernel_skips_far_pairs_and_validates() -> None:
     """At beta = 1000 uniform tokens visit a small fraction of the n^2 pairs; bad inputs raise ValueError."""
-    from mftx_widgets.dynamics._kernels import neighbors
-
     rng = np.random.default_rng(2)
     x = _points(rng, 3000, 3, "float64")
     pairs = neighbors.attention_cutoff_into(mw.Attention(beta=1000.0), x, np.empty_like(x), True)
     # the kept cap has relative area tail / (2 beta) = 0.0185; the cell boxes add a margin around it
     assert pairs < 0.2 * x.shape[0] ** 2
-    assert neighbors.cutoff_radius(200.0) == pytest.approx(np.sqrt(2 * 37.0 / 200.0))
+    assert neighbors.cutoff_radius(200.0) == pytest.approx(np.sqrt(2 * NEIGHBOR_TAIL / 200.0))
     with pytest.raises(ValueError, match="tail"):
-        neighbors.velocity_cutoff(mw.Attention(beta=100.0), x, tail=-1.0)
+        field.velocity_cutoff(mw.Attention(beta=100.0), x, tail=-1.0)
     with pytest.raises(ValueError, match="d = 3"):
-        neighbors.velocity_cutoff(mw.Attention(beta=100.0), _points(rng, 10, 4, "float64"))
-    v = neighbors.velocity_cutoff(mw.Attention(beta=100.0), x)
-    assert np.abs(v - reference.velocity(x, 100.0)).max() <= 2 * 3000 * np.exp(-37.0) + 1e-12
+        field.velocity_cutoff(mw.Attention(beta=100.0), _points(rng, 10, 4, "float64"))
+    v = field.velocity_cutoff(mw.Attention(beta=100.0), x)
+    assert np.abs(v - reference.velocity(x, 100.0)).max() <= 2 * 3000 * np.exp(-NEIGHBOR_TAIL) + 1e-12
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -261,5 +258,28 @@ def test_beta_zero_fast_path_matches_oracle(kind, dtype):
         ref = reference.velocity(x.astype(np.float64), 0.0, kind)
         assert got.dtype == np.dtype(dtype)
         assert np.abs(got - ref).max() <= (1e-14 if dtype == "float64" else 1e-6)
-        forced = kernels.attention_into(model, x, np.empty_like(x), project=True, parallel=False)
+        forced = dispatch.attention_into(model, x, np.empty_like(x), project=True, parallel=False)
         assert np.abs(forced - ref).max() <= (1e-14 if dtype == "float64" else 1e-6)
+
+
+def test_dispatch_picks_named_modes_and_forced_modes_agree() -> None:
+    """pick_mode: beta0 for beta = 0 (identity), cells for d = 3 at large n and beta, else the dense kernel by d;
+    every forced mode that applies gives the oracle's velocity."""
+    Mode = dispatch.Mode
+    ident, general = mw.Attention(beta=1.0), mw.Attention(beta=1.0, Q=2 * np.eye(3))
+    assert dispatch.pick_mode(mw.Attention(beta=0.0), 10, 3) is Mode.BETA0
+    assert dispatch.pick_mode(mw.Attention(beta=NEIGHBOR_MIN_BETA), NEIGHBOR_MIN_N, 3) is Mode.CELLS
+    assert dispatch.pick_mode(mw.Attention(beta=NEIGHBOR_MIN_BETA), NEIGHBOR_MIN_N - 1, 3) is Mode.SELF3
+    assert dispatch.pick_mode(ident, 10, 3) is Mode.SELF3
+    assert dispatch.pick_mode(general, 10, 3) is Mode.CHUNK
+    assert dispatch.pick_mode(ident, 10, 4) is Mode.CHUNK
+    assert dispatch.pick_mode(ident, 10, BLAS_MIN_D) is Mode.TILE
+    x = _points(np.random.default_rng(3), 200, 3, "float64")
+    model = mw.Attention(beta=60.0)
+    ref = reference.velocity(x, 60.0)
+    for mode in ("self3", "chunk", "tile", "cells"):
+        got = dispatch.attention_into(model, x, np.empty_like(x), True, parallel=False, mode=mode)
+        assert np.abs(got - ref).max() <= 2 * 200 * np.exp(-NEIGHBOR_TAIL) + _tol("float64", 60.0), mode
+    with pytest.raises(ValueError, match="self3"):
+        dispatch.attention_into(model, _points(np.random.default_rng(3), 5, 4, "float64"), np.empty((5, 4)), True,
+                                mode="self3")

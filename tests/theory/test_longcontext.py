@@ -1,4 +1,4 @@
-"""Long context beta = gamma log n (THEORY.md sections 7 and 10): F15, F16 and the one-layer particle check."""
+"""Long context beta = gamma log n (docs/theory.md sections 7 and 10): F15, F16 and the one-layer particle check."""
 
 import math
 

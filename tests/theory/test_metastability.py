@@ -1,4 +1,4 @@
-"""Polygon instability (F14), exit times, energy staircase, pairing phase (F18): THEORY.md sections 8, 10."""
+"""Polygon instability (F14), exit times, energy staircase, pairing phase (F18): docs/theory.md sections 8, 10."""
 
 import math
 
@@ -33,7 +33,7 @@ def test_F14_closed_forms(kind):
         square = beta / math.cosh(beta / 2) ** 2 if sa else beta
         lam4 = ms.polygon_rate(4, beta, kind)
         assert ms.polygon_rate_closed_form(4, beta, kind) == pytest.approx(lam4, rel=1e-12)
-        if beta >= ms.OMEGA:          # THEORY's square formula is the m = 2 mode, the top one for beta >= W(1)
+        if beta >= ms.OMEGA:          # the theory's square formula is the m = 2 mode, the top one for beta >= W(1)
             assert square == pytest.approx(lam4, rel=1e-12)
         else:                         # below W(1) the m = 1 mode is faster
             assert lam4 > square * 1.05

@@ -27,9 +27,9 @@ import math
 import numba as nb
 import numpy as np
 
-from ...config import NEIGHBOR_TAIL
+from ...config import NEIGHBOR_TAIL, NORM_TOL
 from ..models import Attention
-from .dense import _finish, _sum3
+from .rows import _finish, _sum3
 
 #: cells per cutoff radius r (cell side r / CELLS_PER_R): finer cells hug the cap better, at more overhead.
 CELLS_PER_R = 3
@@ -128,7 +128,7 @@ def _cell_rows(xt, beta, usa, project, out, starts, ends, coords, table, g, reac
 
 def attention_cutoff_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bool,
                           tail: float = NEIGHBOR_TAIL) -> int:
-    """Fill out (n, 3) like kernels.attention_into, dropping pairs with beta (1 - <x_i, x_j>) > tail.
+    """Fill out (n, 3) like dispatch.attention_into, dropping pairs with beta (1 - <x_i, x_j>) > tail.
 
     x: (n, 3) unit rows, C-contiguous, model.dtype; Q = K = V = I. Returns the number of pairs computed.
     """
@@ -136,7 +136,7 @@ def attention_cutoff_into(model: Attention, x: np.ndarray, out: np.ndarray, proj
     if d != 3 or not model.identity:
         raise ValueError(f"the neighbour kernel needs d = 3 and Q = K = V = I, got d = {d}, "
                          f"identity = {model.identity}")
-    r = cutoff_radius(model.beta, tail) * (1.0 + 1e-6) + 1e-6   # margin: rows are unit only to NORM_TOL
+    r = cutoff_radius(model.beta, tail) * (1.0 + NORM_TOL) + NORM_TOL   # margin: rows are unit only to NORM_TOL
     h = max(r / CELLS_PER_R, 2.0 / 512)  # at most 512 cells per axis
     g = max(1, int(math.ceil(2.0 * (1.0 + 1e-5) / h)))
     h = 2.0 * (1.0 + 1e-5) / g
@@ -158,20 +158,3 @@ def attention_cutoff_into(model: Attention, x: np.ndarray, out: np.ndarray, proj
     visited = _cell_rows(xt, beta, model.kind == "USA", project, tmp, starts, ends, coords, table, g, reach, h, r)
     out[order] = tmp
     return int(visited)
-
-
-def velocity_cutoff(model: Attention, x, tail: float = NEIGHBOR_TAIL) -> np.ndarray:
-    """Post-LN velocity P_x attn (n, 3) with the neighbour kernel (error <= 2 n e^{-tail} S, module docstring).
-
-    model: Q = K = V = I, norm 'post'; x: (n, 3) unit rows; tail > 0 (default 37: relative weights < 1e-16).
-    """
-    from ..field import check_state
-
-    if not (isinstance(tail, (int, float)) and tail > 0 and math.isfinite(tail)):
-        raise ValueError(f"tail must be a finite number > 0, got {tail!r}")
-    if model.norm != "post":
-        raise ValueError(f"velocity_cutoff supports norm='post' only, got norm={model.norm!r}")
-    arr = check_state(model, x)
-    out = np.empty_like(arr)
-    attention_cutoff_into(model, arr, out, project=True, tail=float(tail))
-    return out
