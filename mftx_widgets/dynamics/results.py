@@ -12,8 +12,9 @@ from ..errors import ParameterError
 from .models import Attention
 
 
-def _frozen(a) -> np.ndarray:
-    arr = np.array(a, copy=True)
+def read_only(a, dtype=None) -> np.ndarray:
+    """A read-only copy of a (as dtype, if given): what every immutable result stores."""
+    arr = np.array(a, dtype=dtype, copy=True)
     arr.setflags(write=False)
     return arr
 
@@ -44,13 +45,13 @@ class Frames:
             raise ParameterError(f"t must have shape (T,) = ({x.shape[0]},) to match x, got {t.shape}")
         if not (np.all(np.isfinite(t)) and np.all(np.isfinite(x))):
             raise ParameterError("t and x must be finite (no NaN or inf)")
-        object.__setattr__(self, "t", _frozen(t))
-        object.__setattr__(self, "x", _frozen(x))
+        object.__setattr__(self, "t", read_only(t))
+        object.__setattr__(self, "x", read_only(x))
         if self.labels is not None:
             lab = np.asarray(self.labels)
             if lab.shape not in ((x.shape[1],), x.shape[:2]) or not np.issubdtype(lab.dtype, np.integer):
                 raise ParameterError(f"labels must be integers of shape (n,) or (T, n), got {lab.dtype} {lab.shape}")
-            object.__setattr__(self, "labels", _frozen(lab))
+            object.__setattr__(self, "labels", read_only(lab))
         if self.tokens is not None:
             if len(self.tokens) != x.shape[1]:
                 raise ParameterError(f"tokens must hold n = {x.shape[1]} names, got {len(self.tokens)}")

@@ -10,19 +10,13 @@ from types import MappingProxyType
 
 import numpy as np
 
+from ..dynamics.results import read_only
 from ..errors import ParameterError
 
 __all__ = ["SweepResult", "load", "FORMAT"]
 
 #: the "format" entry of the JSON header of a saved result.
 FORMAT = "mftx_widgets.sweep/1"
-
-
-def read_only(a, dtype=None) -> np.ndarray:
-    """A read-only copy of a (as dtype, if given)."""
-    arr = np.array(a, dtype=dtype, copy=True)
-    arr.setflags(write=False)
-    return arr
 
 
 def _read_only_arrays(arrays: Mapping) -> Mapping[str, np.ndarray]:

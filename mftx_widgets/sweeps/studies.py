@@ -16,10 +16,11 @@ from ..dynamics import initial as _initial
 from ..dynamics import observables as _obs
 from ..dynamics.integrate import Simulation
 from ..dynamics.models import Attention
+from ..dynamics.results import read_only
 from ..params import PARAMS
 from ..theory import longcontext
 from .executors import sweep
-from .results import SweepResult, read_only
+from .results import SweepResult
 from .spec import RunSpec
 
 __all__ = ["PhaseDiagram", "phase_diagram", "equiangular_boundary", "cluster_count_vs_beta", "collapse_time_vs_n",
