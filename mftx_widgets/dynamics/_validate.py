@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ..config import NORM_TOL
+from ..config import MAX_EXP_ARG, NORM_TOL
 from ..errors import ParameterError
 
 DTYPES = ("float64", "float32")
@@ -120,3 +120,10 @@ def matrix(name: str, m, d: int | None = None) -> np.ndarray | None:
     if not np.all(np.isfinite(a)):
         raise ParameterError(f"{name} must be finite")
     return np.ascontiguousarray(a)
+
+
+def beta(value, kind: str | None = None, dtype: str = "float64") -> float:
+    """beta >= 0, and <= config.MAX_EXP_ARG[dtype] for USA (its weights carry e^beta, which must be representable)."""
+    if kind == "USA":
+        return real("beta", value, low=0.0, high=MAX_EXP_ARG[dtype])
+    return real("beta", value, low=0.0)

@@ -100,10 +100,7 @@ def circle_lattice(n: int, amplitudes: dict | None = None, d: int = 2, dtype: st
     for k, a in (amplitudes or {}).items():
         k = v.integer("mode", k, low=0)
         pert += v.real(f"amplitudes[{k}]", a) * np.cos(k * theta)
-    theta = theta + pert
-    x = np.zeros((n, d))
-    x[:, 0], x[:, 1] = np.cos(theta), np.sin(theta)
-    return _unit(x, dtype)
+    return from_angles(theta + pert, d=d, dtype=dtype)
 
 
 def clusters(k: int, n: int, d: int, spread: float = 0.05, seed: int | None = 0, centers=None,

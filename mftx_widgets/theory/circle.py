@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, special
 
-from ..config import MAX_EXP_ARG
 from ..dynamics import _validate as v
 from ..dynamics.steppers import RK4, fixed_steps
 from ..params import PARAMS
@@ -56,13 +55,6 @@ _IVE_TINY = 1e-250
 _SERIES_BETA = 1e-3
 
 
-def _beta(beta, kind: str | None = None) -> float:
-    """beta >= 0 (and <= MAX_EXP_ARG for USA, whose rates carry e^beta)."""
-    if kind == "USA":
-        return v.real("beta", beta, low=0.0, high=MAX_EXP_ARG["float64"])
-    return v.real("beta", beta, low=0.0)
-
-
 def _log_sa_factor(nu: float, ell: np.ndarray, beta: float) -> np.ndarray:
     """log(I_{nu+l}(beta) / (beta I_nu(beta))) for beta > 0 and integer degrees ell (L,) >= 1, without 0/0.
 
@@ -91,7 +83,7 @@ def growth_rates(beta: float, kind: str = "SA", kmax: int = 20, d: int = 2) -> n
     (d - 1)/d for l = 1 and 0 for l >= 2 (both kinds). USA needs beta <= config.MAX_EXP_ARG (700).
     """
     kind = PARAMS["kind"].check(kind)
-    beta = _beta(beta, kind)
+    beta = v.beta(beta, kind)
     kmax = v.integer("kmax", kmax, low=1, high=100_000)
     d = v.integer("d", d, low=2)
     nu = d / 2.0 - 1.0
@@ -113,7 +105,7 @@ def dominant_mode(beta: float, d: int = 2) -> int:
 
     For large beta k* ~ sqrt(2 beta) (THEORY.md section 5, F10). At beta = 0 it is 1.
     """
-    beta = _beta(beta)
+    beta = v.beta(beta)
     d = v.integer("d", d, low=2)
     kmax = max(20, int(3 * np.sqrt(2.0 * beta + d)) + 10)
     return int(np.argmax(growth_rates(beta, "SA", kmax, d)) + 1)
@@ -150,7 +142,7 @@ def coupling_harmonics(beta: float, kmax: int = 80) -> np.ndarray:
     h(phi) = e^{beta cos phi} sin phi = sum_k K_k sin(k phi). beta = 0 limit: K_1 = 1, K_k = 0 (k >= 2).
     beta <= config.MAX_EXP_ARG (700) (the K_k grow like e^beta).
     """
-    beta = _beta(beta, "USA")
+    beta = v.beta(beta, "USA")
     kmax = v.integer("kmax", kmax, low=1, high=100_000)
     k = np.arange(1, kmax + 1, dtype=float)
     if beta == 0.0:
@@ -163,7 +155,7 @@ def coupling_harmonics(beta: float, kmax: int = 80) -> np.ndarray:
 
 def coupling(phi, beta: float) -> np.ndarray:
     """The phase coupling h(phi) = e^{beta cos phi} sin phi (any shape; beta <= config.MAX_EXP_ARG (700))."""
-    beta = _beta(beta, "USA")
+    beta = v.beta(beta, "USA")
     ph = np.asarray(phi, dtype=float)
     return np.exp(beta * np.cos(ph)) * np.sin(ph)
 
@@ -176,7 +168,7 @@ def lattice_rate(n: int, m, beta: float, kind: str = "SA") -> np.ndarray | float
     growth_rates as n grows. USA needs beta <= config.MAX_EXP_ARG (700).
     """
     kind = PARAMS["kind"].check(kind)
-    beta = _beta(beta, kind)
+    beta = v.beta(beta, kind)
     n = v.integer("n", n, low=1)
     ms = np.atleast_1d(np.asarray(m))
     if ms.dtype.kind not in "iu" or ms.ndim != 1:

@@ -18,7 +18,6 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
-from ..config import MAX_EXP_ARG
 from ..dynamics import _validate as v
 from ..dynamics.steppers import RK4, SSPRK3
 from ..params import PARAMS
@@ -91,16 +90,10 @@ def _check_rho(rho, name: str = "rho") -> np.ndarray:
 def velocity_field(rho, beta: float, kind: str = "SA") -> np.ndarray:
     """Mean-field velocity V(theta_m) (M,) of the density rho (M,) on grid(M) (THEORY.md section 4)."""
     kind = PARAMS["kind"].check(kind)
-    beta = _beta(beta, kind)
+    beta = v.beta(beta, kind)
     arr = _check_rho(rho)
     mult_n, mult_z = _multipliers(beta, arr.size)
     return _velocity(arr, beta, kind, mult_n, mult_z)
-
-
-def _beta(beta, kind: str) -> float:
-    if kind == "USA":
-        return v.real("beta", beta, low=0.0, high=MAX_EXP_ARG["float64"])
-    return v.real("beta", beta, low=0.0)
 
 
 def _velocity(rho: np.ndarray, beta: float, kind: str, mult_n: np.ndarray, mult_z: np.ndarray,
@@ -157,7 +150,7 @@ def solve_density(rho0: np.ndarray | Callable, beta: float, t, kind: str = "SA",
     """
     method = v.choice("method", method, ("spectral", "upwind"))
     kind = PARAMS["kind"].check(kind)
-    beta = _beta(beta, kind)
+    beta = v.beta(beta, kind)
     if callable(rho0):
         M = 256 if M is None else v.integer("M", M, low=8)
         rho = np.asarray(rho0(grid(M)), dtype=float)
