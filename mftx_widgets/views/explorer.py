@@ -129,10 +129,10 @@ class Explorer(w.VBox):
         return self.setup.code(self.player.steps, self.sim.t)
 
     def close(self) -> None:
-        """Stop the loop and close every widget of the app."""
-        self.player.close()
-        for part in (self.sphere, self.plots, self.attention, self.controls):
-            part.close()
+        """Stop the loop and close every widget of the app (also a half-built one)."""
+        for name in ("player", "sphere", "plots", "attention", "controls"):
+            if name in self.__dict__:
+                self.__dict__[name].close()
         super().close()
 
     # -- wiring -------------------------------------------------------------------------------------------

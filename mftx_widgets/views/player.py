@@ -240,7 +240,7 @@ class Player:
         """One animation frame (called by the loop): the steps owed at this speed that fit, then one render."""
         if self.playing:
             self._debt += self.speed / (self.fps * self.sim.dt)
-            wanted = max(1, int(self._debt + 1e-9))
+            wanted = int(self._debt + 1e-9)         # below one step per frame: a step every few frames
             k = self.budget.steps(wanted)
             self._debt = max(0.0, self._debt - wanted) if k == wanted else 0.0
             if not self.advance(k):

@@ -77,3 +77,21 @@ def test_sphere_view_live_simulation_task_ends_on_close():
         return task.done(), sim.steps % 2
 
     assert asyncio.run(scenario()) == (True, 0)
+
+
+def test_sphere_view_draws_frames_without_a_model():
+    from mftx_widgets.views._common import TAB10, label_colours
+
+    x, labels = mw.initial.clusters(3, 30, 3, spread=0.3, seed=0, return_labels=True)
+    frames = mw.Frames(t=[0.0, 1.0], x=np.stack([x, x[::-1]]), labels=labels, title="layer 0")
+    v = SphereView(frames)
+    np.testing.assert_array_equal(v.colours, label_colours(labels, TAB10))   # the frames' labels, not clustering
+    assert "layer 0" in v.info.value and v.player is None and v.source is frames
+    v.frame(1)
+    np.testing.assert_allclose(v.positions, x[::-1], atol=1e-6)
+    per_frame = mw.Frames(t=[0.0, 1.0], x=np.stack([x, x]), labels=np.stack([labels, np.zeros(30, int)]))
+    w2 = SphereView(per_frame)
+    w2.frame(1)
+    assert len(np.unique(w2.colours, axis=0)) == 1                           # (T, n) labels: frame 1 is one group
+    for view in (v, w2):
+        view.close()
