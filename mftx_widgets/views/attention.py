@@ -44,6 +44,16 @@ class AttentionView(w.VBox):
         self.row = attention_weights(model, x, self.token.value)[0]
         return self.row
 
+    def paint(self, sphere, model: Attention, x) -> None:
+        """Colour a SphereView's tokens by the selected token's row and mark that token (when on); else give the
+        sphere back its cluster colours."""
+        on = self.on.value
+        sphere.highlight = self.token.value if on else None
+        if on:
+            sphere.color = self.row_values(model, x)
+        elif sphere.color is not None and self.row is not None:
+            sphere.color, self.row = None, None
+
     def draw_matrix(self, model: Attention, x, labels: np.ndarray | None) -> None:
         """Redraw the heatmap of A (n, n) with tokens ordered by cluster label; the selected row is marked."""
         n = np.asarray(x).shape[0]

@@ -152,8 +152,14 @@ class Controls(w.VBox):
             self.show(current())
             self.error(exc)
 
-    def error(self, exc: Exception | str) -> None:
-        self.message.value = f"<span style='color:#b00'>{exc}</span>"
+    def error(self, exc: Exception | str, what: str = "") -> None:
+        """Show an error in the message area (in red, after `what` in bold)."""
+        head = f"<b>{what}:</b> " if what else ""
+        self.message.value = f"<span style='color:#b00'>{head}{exc}</span>"
+
+    def show_code(self, code: str) -> None:
+        self.code_output.value = code
+        self.code_output.layout.display = None
 
     def show(self, values: dict, fixed: tuple[str, ...] = ()) -> None:
         """Set the widgets to `values` without reporting changes; disable the `fixed` ones; hide irrelevant ones."""
@@ -178,3 +184,10 @@ class Controls(w.VBox):
         b = self.play_button
         b.description, b.icon, b.button_style = ("Pause", "pause", "warning") if playing else ("Play", "play",
                                                                                                "success")
+
+    def show_status(self, t: float, steps: int, step_cost: float | None, warning: str | None = None) -> None:
+        """The status line (time, steps, measured steps per second) and the energy warning, if any."""
+        rate = "" if step_cost is None else f" &nbsp; {1.0 / max(step_cost, 1e-9):.0f} steps/s"
+        self.status.value = f"<b>t = {t:.2f}</b> &nbsp; steps = {steps}{rate}"
+        if warning:
+            self.message.value = f"<span style='color:#b00'><b>warning:</b> {warning}</span>"

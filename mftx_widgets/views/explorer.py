@@ -15,7 +15,7 @@ from .attention import AttentionView
 from .controls import KEYS_JS, LECTURER_CSS, Controls
 from .player import Player
 from .plots import TimePlots
-from .setup import MODEL, Setup
+from .setup import Setup
 from .sphere import SphereView
 
 
@@ -40,16 +40,8 @@ class Explorer(w.VBox):
                  init: str | None = None, n: int | None = None, d: int | None = None, seed: int | None = None,
                  lecturer: bool = False, fps: float = 20.0, trails: int = 0, projection: str = "pca",
                  plot_interval: float = 0.5, **params) -> None:
-        if preset is not None and preset not in PRESETS:
-            raise ParameterError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
-        if model is not None and not isinstance(model, Attention):
-            raise ParameterError(f"model must be an mftx_widgets.Attention, got {type(model).__name__}")
-        values = dict(PRESETS["default"].values) | dict(PRESETS[preset].values if preset else {})
-        if model is not None:
-            values |= {k: getattr(model, k) for k in MODEL} | ({"d": model.dimension} if model.dimension else {})
         given = {"dt": dt, "init": init, "n": n, "d": d, "seed": seed}
-        self.setup, notes = Setup.build(values | {k: v for k, v in given.items() if v is not None} | params,
-                                        model, x0)
+        self.setup, notes = Setup.build({k: v for k, v in given.items() if v is not None} | params, model, x0, preset)
         self.fps, self.lecturer = float(fps), bool(lecturer)
         self.player = p = Player(self.setup.simulation(), fps=fps, speed=self.setup.speed,
                                  plot_interval=plot_interval)
@@ -57,7 +49,8 @@ class Explorer(w.VBox):
         self.controls = Controls(lecturer=lecturer, attention=self.attention)
         self.sphere = SphereView(p, projection=projection, trails=trails, lecturer=lecturer, play_button=False)
         self.plots = TimePlots(lecturer=lecturer)
-        p.draw, p.plot, p.status, p.labels, p.on_error = self._draw, self._plot, self._status, self._labels, self._stop
+        p.draw, p.plot, p.status, p.labels = self._draw, self._plot, self._status, self.sphere.drawn_labels
+        p.on_error = lambda exc: (self.pause(), self.controls.error(exc, "stopped"))
         self._wire()
         self._uid = "mftx-explorer-" + uuid.uuid4().hex[:10]
         self._style = w.HTML(LECTURER_CSS, layout=w.Layout(height="0px", margin="0"))
@@ -142,7 +135,7 @@ class Explorer(w.VBox):
         c.play_button.on_click(lambda _: self.toggle())
         c.step_button.on_click(lambda _: self.step(self.frame_steps))
         c.reset_button.on_click(lambda _: self.reset())
-        c.code_button.on_click(lambda _: self._show_code())
+        c.code_button.on_click(lambda _: c.show_code(self.code()))
         c.lecturer.observe(lambda ch: self._set_lecturer(ch["new"]), names="value")
         c.preset.observe(lambda ch: self._on_preset(ch["new"]), names="value")
         self.attention.on.observe(lambda _: self._on_attention(), names="value")
@@ -152,8 +145,6 @@ class Explorer(w.VBox):
     def _new_run(self, notes: list[str]) -> None:
         """After a restart: resize the views, detect an equiangular start (theory overlay), draw everything."""
         self.attention.resize(self.sim.n)
-        if self.attention.on.value:
-            self.sphere.color = None
         self.sphere.set_source(self.player)
         x0 = self.sim.x
         self._theory_x0 = x0.copy() if equiangular.detect_rho0(x0) is not None else None
@@ -167,10 +158,7 @@ class Explorer(w.VBox):
 
     def _on_attention(self) -> None:
         """Colour the particles by the selected token's attention row (or back to clusters)."""
-        on = self.attention.on.value
-        self.sphere.highlight = self.attention.token.value if on else None
-        if not on:
-            self.sphere.color = None
+        self.attention.paint(self.sphere, self.model, self.sim.x)
         self.player.render(force_plots=True, record=False)
 
     def _on_preset(self, name: str) -> None:
@@ -192,45 +180,23 @@ class Explorer(w.VBox):
     def _children(self) -> list:
         return [self._style, self._top, self.plots.canvas, self.controls.code_output]
 
-    def _show_code(self) -> None:
-        self.controls.code_output.value = self.code()
-        self.controls.code_output.layout.display = None
-
-    def _stop(self, exc: Exception) -> None:
-        self.pause()
-        self.controls.message.value = f"<span style='color:#b00'><b>stopped:</b> {exc}</span>"
-
     # -- the player's hooks (one frame: draw, record, plot when due, status) ---------------------------------
     def _draw(self) -> None:
-        if self.attention.on.value:
-            self.sphere.highlight = self.attention.token.value
-            self.sphere.color = self.attention.row_values(self.model, self.sim.x)
+        self.attention.paint(self.sphere, self.model, self.sim.x)
         self.sphere.cluster_every = self.player.obs_every
         self.sphere.update()
 
-    def _labels(self):
-        s = self.sphere
-        fresh = s.labels_fresh and s.color is None and len(s.labels) == self.sim.n
-        return s.labels if fresh else None
-
     def _plot(self) -> None:
-        h, t = self.history, self.history.t
+        t = self.history.t
         theory = None
         if self._theory_x0 is not None and t.size > 1 and t[0] == 0:
             theory = equiangular.curve_for(self.model, self._theory_x0, t)
-        self.plots.set_series(t, h.energy, h.mean_cosine, h.clusters, theory, t, warning=h.warning)
-        self.plots.set_time(self.sim.t)
-        self.plots.set_histogram(self.sim.x)
-        self.plots.draw()
+        self.plots.show(self.history, self.sim.t, self.sim.x, theory)
         if self.attention.on.value:
             self.attention.draw_matrix(self.model, self.sim.x, observables.clusters(self.sim.x))
 
     def _status(self) -> None:
-        c = self.player.budget.cost
-        speed = "" if c is None else f" &nbsp; {1.0 / max(c, 1e-9):.0f} steps/s"
-        self.controls.status.value = f"<b>t = {self.sim.t:.2f}</b> &nbsp; steps = {self.steps_total}{speed}"
-        if self.history.warning:
-            self.controls.message.value = f"<span style='color:#b00'><b>warning:</b> {self.history.warning}</span>"
+        self.controls.show_status(self.sim.t, self.steps_total, self.player.budget.cost, self.history.warning)
 
     def _ipython_display_(self) -> None:
         from IPython.display import Javascript, display

@@ -122,6 +122,14 @@ class TimePlots:
             self.ax_clusters.set_yscale("log")
             self.ax_clusters.set_ylim(0.8, max(float(np.nanmax(clusters)) * 1.3, 2.0))
 
+    def show(self, history, t: float, x, theory: np.ndarray | None = None) -> None:
+        """Draw a History's series (theory: rho at history.t, or None), the cursor at t and the cosines of x."""
+        h = history
+        self.set_series(h.t, h.energy, h.mean_cosine, h.clusters, theory, h.t, warning=h.warning)
+        self.set_time(t)
+        self.set_histogram(x)
+        self.draw()
+
     def set_histogram(self, x, bins: int = 40, max_tokens: int = 500) -> None:
         """Histogram of the pairwise cosines of x (n, d); above max_tokens, of a fixed random subset of tokens
         (an unbiased estimate of the pair distribution at O(max_tokens^2) cost)."""

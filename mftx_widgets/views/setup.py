@@ -12,7 +12,7 @@ import numpy as np
 from ..dynamics import Attention, Simulation
 from ..dynamics.initial import Start
 from ..errors import ParameterError
-from ..params import PARAMS
+from ..params import PARAMS, PRESETS
 
 
 def shown(*groups: str) -> tuple[str, ...]:
@@ -38,10 +38,18 @@ class Setup:
     x0: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, values: dict, model: Attention | None = None, x0=None) -> tuple[Setup, list[str]]:
-        """A Setup from {name: value} (names of SHOWN; missing ones keep the model's and the table's defaults),
-        and the notes on values it had to adjust (the equiangular start needs d >= n, clusters k <= n)."""
-        values = dict(values)
+    def build(cls, values: dict, model: Attention | None = None, x0=None,
+              preset: str | None = None) -> tuple[Setup, list[str]]:
+        """A Setup from {name: value} (names of SHOWN), over the model's values, over the preset's, over the
+        "default" preset; and the notes on values it had to adjust (equiangular start: d >= n, clusters: k <= n)."""
+        if preset is not None and preset not in PRESETS:
+            raise ParameterError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
+        if model is not None and not isinstance(model, Attention):
+            raise ParameterError(f"model must be an mftx_widgets.Attention, got {type(model).__name__}")
+        base = dict(PRESETS["default"].values) | dict(PRESETS[preset].values if preset else {})
+        if model is not None:
+            base |= {k: getattr(model, k) for k in MODEL} | ({"d": model.dimension} if model.dimension else {})
+        values = base | dict(values)
         unknown = sorted(set(values) - set(SHOWN))
         if unknown:
             raise ParameterError(f"unknown parameter {unknown[0]!r}; allowed: {sorted(SHOWN)}")

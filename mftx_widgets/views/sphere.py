@@ -205,6 +205,11 @@ class SphereView(w.VBox):
         """True when the cluster labels were computed for the state drawn last."""
         return self.labels is not None and self._labels_at == self._updates - 1
 
+    def drawn_labels(self) -> np.ndarray | None:
+        """The cluster labels (n,) of the state drawn last, if they were computed for it (else None)."""
+        fresh = self.labels_fresh and self.color is None and len(self.labels) == self._n
+        return self.labels if fresh else None
+
     def frame(self, i: int) -> None:
         """Show frame i of the Frames (moves the time slider too)."""
         if self.frames is None:
