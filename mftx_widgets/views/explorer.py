@@ -145,6 +145,7 @@ class Explorer(w.VBox):
     def _new_run(self, notes: list[str]) -> None:
         """After a restart: resize the views, detect an equiangular start (theory overlay), draw everything."""
         self.attention.resize(self.sim.n)
+        self.attention.paint(self.sphere, self.model, self.sim.x)      # colours for the new tokens
         self.sphere.set_source(self.player)
         x0 = self.sim.x
         self._theory_x0 = x0.copy() if equiangular.detect_rho0(x0) is not None else None
