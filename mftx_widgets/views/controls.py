@@ -72,9 +72,11 @@ def control_for(p: Param) -> w.ValueWidget:
         widget = w.BoundedIntText(value=p.default, min=p.span[0], max=p.span[1], **kw)
     elif p.control == "intslider":
         widget = w.IntSlider(value=p.default, min=p.span[0], max=p.span[1], continuous_update=live, **kw)
-    elif p.control == "logslider":
-        widget = w.FloatLogSlider(value=p.default, base=10, min=math.log10(p.span[0]), max=math.log10(p.span[1]),
-                                  step=p.step or 0.05, readout_format=".3g", continuous_update=live, **kw)
+    elif p.control == "logslider":            # exponents on the step grid, so 10^0 = 1 is a slider position
+        step = p.step or 0.05
+        lo, hi = (round(round(math.log10(v) / step) * step, 10) for v in p.span)
+        widget = w.FloatLogSlider(value=p.default, base=10, min=lo, max=hi, step=step, readout_format=".3g",
+                                  continuous_update=live, **kw)
     else:
         lo, hi = p.span
         widget = w.FloatSlider(value=p.default, min=lo, max=hi, step=p.step or (hi - lo) / 100,

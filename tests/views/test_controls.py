@@ -24,7 +24,8 @@ def test_every_control_is_built_from_its_table_row():
         if p.choices is not None:
             assert list(widget.options) == list(p.choices)
         elif p.control == "logslider":
-            assert (10 ** widget.min, 10 ** widget.max) == pytest.approx(p.span)
+            assert (10 ** widget.min, 10 ** widget.max) == pytest.approx(p.span, rel=0.01)
+            assert (0 - widget.min) / widget.step == pytest.approx(round(-widget.min / widget.step), abs=1e-9)
         else:
             assert (widget.min, widget.max) == p.span
     assert c.d.max == 64                          # the hand-built d slider stopped at 16
