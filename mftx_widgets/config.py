@@ -21,3 +21,6 @@ NEIGHBOR_TAIL = 37.0
 #: beta >= NEIGHBOR_MIN_BETA, where it is measured faster than the dense kernel (benchmarks/bench_kernels.py).
 NEIGHBOR_MIN_N = 20000
 NEIGHBOR_MIN_BETA = 50.0
+#: a relative decrease of E_beta between two recorded states larger than this counts as a violation of its
+#: monotonicity (dynamics.monitor: the step dt is too large).
+ENERGY_RTOL = 1e-9

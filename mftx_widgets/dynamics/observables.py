@@ -155,3 +155,23 @@ def cluster_count(x, tol: float = CLUSTER_TOL) -> int:
 def cluster_sizes(x, tol: float = CLUSTER_TOL) -> np.ndarray:
     """Sizes of the clusters, largest first."""
     return np.sort(np.bincount(clusters(x, tol)))[::-1]
+
+
+def attention_weights(model, x, rows=slice(None)) -> np.ndarray:
+    """Attention weights A[rows] (m, n) of the directions u of x (n, d) under an Attention model.
+
+    SA: A_ij = exp(beta <Q u_i, K u_j>) / sum_k exp(beta <Q u_i, K u_k>) (softmax, row max shifted);
+    USA: A_ij = exp(beta <Q u_i, K u_j>) / n (docs/theory.md, the models). rows: an int, an index array or a
+    slice of the query tokens. The solvers never form A; this is for display and teaching (O(m n d)).
+    """
+    u = _dirs(x)
+    q = np.atleast_2d(u[rows])
+    if model.Q is not None:
+        q = q @ model.Q.T
+    k = u if model.K is None else u @ model.K.T
+    s = model.beta * (q @ k.T)
+    if model.kind == "USA":
+        return np.exp(s) / u.shape[0]
+    s -= s.max(axis=1, keepdims=True)
+    e = np.exp(s)
+    return e / e.sum(axis=1, keepdims=True)

@@ -178,3 +178,31 @@ def start(n: int, rho0: float, d: int | None = None, seed: int | None = None, dt
     from ..dynamics.initial import equiangular
 
     return equiangular(n, rho0, d=d, seed=seed, dtype=dtype)
+
+
+def detect_rho0(x, tol: float = 1e-9) -> float | None:
+    """The common inner product rho0 of the directions of x (n, d) if every pair has it (spread <= tol) and
+    -1/(n-1) < rho0 < 1, else None (also for n < 3, where any configuration is equiangular)."""
+    u = np.asarray(x, dtype=float)
+    u = u / np.linalg.norm(u, axis=1, keepdims=True)
+    n = u.shape[0]
+    if n < 3:
+        return None
+    off = (u @ u.T)[~np.eye(n, dtype=bool)]
+    if off.max() - off.min() > tol:
+        return None
+    rho0 = float(off.mean())
+    return rho0 if -1.0 / (n - 1) < rho0 < 1.0 else None
+
+
+def curve_for(model, x0, t) -> np.ndarray | None:
+    """rho(t) (T,) of the equiangular reduction for a particle run of `model` (an Attention) from x0 (n, d) at
+    the times t (T,), or None when it does not apply: x0 not equiangular, Q, K, V not the identity, or noise."""
+    if not model.identity or model.noise > 0:
+        return None
+    rho0 = detect_rho0(x0)
+    if rho0 is None:
+        return None
+    variant = model.kind if model.norm == "post" else model.norm
+    return solve(variant, model.beta, np.asarray(x0).shape[0], rho0, np.asarray(t, dtype=float),
+                 alpha=model.alpha, kind=model.kind, mix_switch=model.mix_switch)

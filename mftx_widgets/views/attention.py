@@ -1,9 +1,6 @@
 """Attention weights of the current state, linked to the particles: a token's row coloured on the sphere and
-the whole matrix as a heatmap (tokens sorted by cluster, so clusters show as blocks).
-
-The weights are THEORY.md section 1: SA A_ij = exp(beta <Q x_i, K x_j>) / sum_k exp(beta <Q x_i, K x_k>);
-USA A_ij = exp(beta <Q x_i, K x_j>) / n. They are computed here only for display (the solvers never use them);
-a dynamics-level function would be the better home (see the widgets report).
+the whole matrix as a heatmap (tokens sorted by cluster, so clusters show as blocks). The weights come from
+dynamics.observables.attention_weights; this module only draws them.
 """
 
 from __future__ import annotations
@@ -12,25 +9,8 @@ import ipywidgets as w
 import numpy as np
 
 from ..dynamics import Attention
-
-
-def _scores(model: Attention, x: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
-    u = np.asarray(x, dtype=float)
-    u = u / np.linalg.norm(u, axis=1, keepdims=True)
-    q = u[rows] if model.Q is None else u[rows] @ model.Q.T
-    k = u if model.K is None else u @ model.K.T
-    return model.beta * (q @ k.T)
-
-
-def attention_rows(model: Attention, x, rows) -> np.ndarray:
-    """Attention weights A[rows] (len(rows), n) of the directions of x (n, d); softmax with the row max shifted."""
-    s = np.atleast_2d(_scores(model, x, rows))
-    n = s.shape[1]
-    if model.kind == "USA":
-        return np.exp(s) / n
-    s -= s.max(axis=1, keepdims=True)
-    e = np.exp(s)
-    return e / e.sum(axis=1, keepdims=True)
+from ..dynamics.observables import attention_weights
+from .plots import new_canvas
 
 
 class AttentionView(w.VBox):
@@ -42,11 +22,9 @@ class AttentionView(w.VBox):
     MAX_HEATMAP_N = 2000
 
     def __init__(self, n: int, lecturer: bool = False) -> None:
-        from .plots import _new_canvas
-
         self.on = w.Checkbox(value=False, description="colour tokens by the attention of token i", indent=False)
         self.token = w.IntSlider(value=0, min=0, max=max(n - 1, 0), description="token i", continuous_update=True)
-        self.figure, self.canvas = _new_canvas((3.6, 3.4) if not lecturer else (4.6, 4.4), 80)
+        self.figure, self.canvas = new_canvas((3.6, 3.4) if not lecturer else (4.6, 4.4), 80)
         self.ax = self.figure.add_axes((0.16, 0.14, 0.7, 0.74))
         self.ax.set_title("attention A (sorted by cluster)", fontsize=9)
         self.ax.set_xlabel("key j", fontsize=8)
@@ -63,8 +41,18 @@ class AttentionView(w.VBox):
 
     def row_values(self, model: Attention, x) -> np.ndarray:
         """The attention row (n,) of the selected token."""
-        self.row = attention_rows(model, x, np.array([self.token.value]))[0]
+        self.row = attention_weights(model, x, self.token.value)[0]
         return self.row
+
+    def paint(self, sphere, model: Attention, x) -> None:
+        """Colour a SphereView's tokens by the selected token's row and mark that token (when on); else give the
+        sphere back its cluster colours."""
+        on = self.on.value
+        sphere.highlight = self.token.value if on else None
+        if on:
+            sphere.color = self.row_values(model, x)
+        elif sphere.color is not None and self.row is not None:
+            sphere.color, self.row = None, None
 
     def draw_matrix(self, model: Attention, x, labels: np.ndarray | None) -> None:
         """Redraw the heatmap of A (n, n) with tokens ordered by cluster label; the selected row is marked."""
@@ -72,7 +60,7 @@ class AttentionView(w.VBox):
         if n > self.MAX_HEATMAP_N:
             return
         order = np.argsort(labels, kind="stable") if labels is not None and len(labels) == n else np.arange(n)
-        a = attention_rows(model, np.asarray(x)[order], slice(None))
+        a = attention_weights(model, np.asarray(x)[order])
         if self._image is None or self._image.get_array().shape != a.shape:
             if self._image is not None:
                 self._image.remove()

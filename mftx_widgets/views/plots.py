@@ -1,7 +1,7 @@
 """Linked time plots (matplotlib through ipympl): energy, mean cosine (+ theory), cluster count, cosine histogram.
 
-History records observables along a run (bounded memory) and checks that the energy never decreases;
-TimePlots draws them with a time cursor; TrajectoryPlots does both for a finished Trajectory.
+TimePlots draws series with a time cursor; TrajectoryPlots records a finished Trajectory in a History and draws
+it with a time slider. The numbers come from dynamics (observables, monitor) and theory.equiangular.
 """
 
 from __future__ import annotations
@@ -11,133 +11,14 @@ from collections.abc import Callable
 import ipywidgets as w
 import numpy as np
 
-from ..dynamics import Attention, Trajectory, observables
+from ..dynamics import Trajectory, observables
+from ..errors import ParameterError
 from ..theory import equiangular
-
-#: relative decrease of E_beta between two recorded frames that counts as a violation of monotonicity.
-ENERGY_RTOL = 1e-9
+from .history import History
 
 
-def energy_applies(model: Attention) -> bool:
-    """True when E_beta must be non-decreasing (THEORY.md F12): SA or USA, Q = K = V = I, Post-LN, no noise."""
-    return model.identity and model.norm == "post" and model.noise == 0
-
-
-def equiangular_rho0(x, tol: float = 1e-9) -> float | None:
-    """The common inner product rho0 if all pairs of directions of x (n, d) have it (spread <= tol), else None."""
-    u = np.asarray(x, dtype=float)
-    u = u / np.linalg.norm(u, axis=1, keepdims=True)
-    n = u.shape[0]
-    if n < 3:
-        return None
-    g = u @ u.T
-    off = g[~np.eye(n, dtype=bool)]
-    if off.max() - off.min() > tol:
-        return None
-    rho0 = float(off.mean())
-    return rho0 if -1.0 / (n - 1) < rho0 < 1.0 else None
-
-
-def theory_curve(model: Attention, x0, t) -> np.ndarray | None:
-    """Mean cosine rho(t) (T,) of the equiangular reduction (THEORY.md section 6) if x0 is equiangular and the
-    model has Q = K = V = I and no noise; else None."""
-    if not model.identity or model.noise > 0:
-        return None
-    rho0 = equiangular_rho0(x0)
-    if rho0 is None:
-        return None
-    variant = model.kind if model.norm == "post" else model.norm
-    return equiangular.solve(variant, model.beta, np.asarray(x0).shape[0], rho0, np.asarray(t, dtype=float),
-                             alpha=model.alpha, kind=model.kind, mix_switch=model.mix_switch)
-
-
-class History:
-    """Observables of a run at the recorded frames, in bounded memory (decimated by 2 when full).
-
-    Attributes t, energy, mean_cosine, clusters are 1-D float arrays; warning is None or the message of
-    the first energy decrease (the explorer shows it: lower dt).
-    """
-
-    def __init__(self, model: Attention, dt: float, max_len: int = 1200, max_snapshots: int = 120) -> None:
-        self.model = model
-        self.dt = dt
-        self.max_len = int(max_len)
-        self.max_snapshots = int(max_snapshots)
-        self.check_energy = energy_applies(model) and model.beta <= 700
-        self.clear()
-
-    def clear(self) -> None:
-        self._cols: dict[str, list] = {"t": [], "energy": [], "mean_cosine": [], "clusters": [], "steps": []}
-        self._stride, self._count = 1, 0
-        self.snapshots: list[tuple[float, int, np.ndarray]] = []   # (t, steps, x)
-        self._snap_stride, self._snap_count = 1, 0
-        self._last_energy: float | None = None
-        self.warning: str | None = None
-        self.decreases = 0
-
-    def __len__(self) -> int:
-        return len(self._cols["t"])
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("_cols")
-        if cols is not None and name in cols:
-            return np.asarray(cols[name], dtype=float)
-        raise AttributeError(name)
-
-    def append(self, t: float, x, steps: int = 0, labels: np.ndarray | None = None) -> None:
-        """Record the state x (n, d) at time t (cluster labels may be passed to avoid recomputing them)."""
-        x = np.asarray(x)
-        e = observables.energy(x, self.model.beta) if self.check_energy else np.nan
-        if self.check_energy and self._last_energy is not None:
-            drop = self._last_energy - e
-            if drop > ENERGY_RTOL * abs(self._last_energy) + 1e-300:
-                self.decreases += 1
-                if self.warning is None:
-                    self.warning = (f"energy decreased at t = {t:.4g} (relative drop {drop / self._last_energy:.2e}): "
-                                    f"E_beta never decreases for this model, so the step dt = {self.dt:g} is too "
-                                    f"large: lower dt")
-        if self.check_energy:
-            self._last_energy = e
-        k = int(labels.max()) + 1 if labels is not None else observables.cluster_count(x)
-        if self._count % self._stride == 0:
-            for key, val in (("t", t), ("energy", e), ("mean_cosine", observables.mean_cosine(x)),
-                             ("clusters", k), ("steps", steps)):
-                self._cols[key].append(val)
-            if len(self) >= self.max_len:
-                for key in self._cols:
-                    self._cols[key] = self._cols[key][::2]
-                self._stride *= 2
-                self._count = 0
-        self._count += 1
-        if self._snap_count % self._snap_stride == 0:
-            self.snapshots.append((float(t), int(steps), np.array(x, copy=True)))
-            if len(self.snapshots) >= self.max_snapshots:
-                self.snapshots = self.snapshots[::2]
-                self._snap_stride *= 2
-                self._snap_count = 0
-        self._snap_count += 1
-
-    def truncate(self, t: float) -> None:
-        """Forget everything recorded after time t (the run continues from a snapshot at t)."""
-        keep = [i for i, ti in enumerate(self._cols["t"]) if ti <= t + 1e-12]
-        for key in self._cols:
-            self._cols[key] = [self._cols[key][i] for i in keep]
-        self.snapshots = [s for s in self.snapshots if s[0] <= t + 1e-12]
-        e = [v for v in self._cols["energy"] if np.isfinite(v)]
-        self._last_energy = e[-1] if e and self.check_energy else None
-
-    def snapshot_at(self, t: float) -> tuple[float, int, np.ndarray] | None:
-        """The latest snapshot at time <= t (or the first one)."""
-        if not self.snapshots:
-            return None
-        best = self.snapshots[0]
-        for s in self.snapshots:
-            if s[0] <= t + 1e-12:
-                best = s
-        return best
-
-
-def _new_canvas(figsize, dpi):
+def new_canvas(figsize, dpi):
+    """A matplotlib Figure on its own ipympl canvas (no toolbar, header or footer); the pyplot backend is kept."""
     import matplotlib
 
     prev = matplotlib.rcParams._get_backend_or_none()
@@ -171,7 +52,7 @@ class TimePlots:
         size = 14 if lecturer else 9
         self._fontsize = size
         with matplotlib.rc_context({"font.size": size, "axes.titlesize": size, "axes.labelsize": size}):
-            self.figure, self.canvas = _new_canvas(figsize or ((9.6, 6.4) if lecturer else (7.2, 4.8)), 80)
+            self.figure, self.canvas = new_canvas(figsize or ((9.6, 6.4) if lecturer else (7.2, 4.8)), 80)
             axs = self.figure.subplots(2, 2)
             self.ax_energy, self.ax_cos, self.ax_clusters, self.ax_hist = axs.ravel()
             lw = 3 if lecturer else 1.6
@@ -241,6 +122,14 @@ class TimePlots:
             self.ax_clusters.set_yscale("log")
             self.ax_clusters.set_ylim(0.8, max(float(np.nanmax(clusters)) * 1.3, 2.0))
 
+    def show(self, history, t: float, x, theory: np.ndarray | None = None) -> None:
+        """Draw a History's series (theory: rho at history.t, or None), the cursor at t and the cosines of x."""
+        h = history
+        self.set_series(h.t, h.energy, h.mean_cosine, h.clusters, theory, h.t, warning=h.warning)
+        self.set_time(t)
+        self.set_histogram(x)
+        self.draw()
+
     def set_histogram(self, x, bins: int = 40, max_tokens: int = 500) -> None:
         """Histogram of the pairwise cosines of x (n, d); above max_tokens, of a fixed random subset of tokens
         (an unbiased estimate of the pair distribution at O(max_tokens^2) cost)."""
@@ -279,16 +168,17 @@ class TrajectoryPlots(w.VBox):
     Parameters
     ----------
     traj : Trajectory
-    theory : overlay the equiangular ODE on the mean cosine when the start is equiangular (THEORY.md section 6).
+    theory : overlay the equiangular ODE on the mean cosine when the start is equiangular
+        (docs/theory.md, the equiangular reduction).
     lecturer : large fonts and lines, colour-blind-safe colours.
     max_points : observables are evaluated at most at this many (evenly spaced) frames.
     """
 
     def __init__(self, traj: Trajectory, theory: bool = True, lecturer: bool = False, max_points: int = 300) -> None:
         if not isinstance(traj, Trajectory):
-            raise ValueError(f"traj must be an mftx_widgets Trajectory, got {type(traj).__name__}")
+            raise ParameterError(f"traj must be an mftx_widgets Trajectory, got {type(traj).__name__}")
         if max_points < 2:
-            raise ValueError(f"max_points must be >= 2, got {max_points}")
+            raise ParameterError(f"max_points must be >= 2, got {max_points}")
         self.traj = traj
         idx = np.unique(np.linspace(0, len(traj) - 1, min(len(traj), max_points)).round().astype(int))
         hist = History(traj.model, traj.dt, max_len=len(idx) + 2, max_snapshots=2)
@@ -296,7 +186,7 @@ class TrajectoryPlots(w.VBox):
             hist.append(float(traj.t[i]), traj.x[i])
         self.history = hist
         self.energy_warning = hist.warning
-        self.theory = theory_curve(traj.model, traj.x[0], traj.t) if theory else None
+        self.theory = equiangular.curve_for(traj.model, traj.x[0], traj.t) if theory else None
         self.plots = TimePlots(lecturer=lecturer)
         self.figure = self.plots.figure
         self.plots.set_series(hist.t, hist.energy, hist.mean_cosine, hist.clusters, self.theory, traj.t,

@@ -1,4 +1,5 @@
-"""SphereView: tokens as points on the unit sphere (pythreejs), for a finished Trajectory or a live Simulation."""
+"""SphereView: tokens as points on the unit sphere (pythreejs), for any Frames (a finished run, a real model's
+layers) or a live Simulation played by a Player."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import ipywidgets as w
 import numpy as np
 import pythreejs as p3
 
-from ..dynamics import Simulation, Trajectory, observables
+from ..dynamics import Frames, Simulation, observables
+from ..errors import ParameterError
 from ._common import MAX_CLUSTER_COLOUR_N, OKABE_ITO, TAB10, check_projection, label_colours, pca_basis, project3
 from ._common import user_colours as _user_colours
+from .player import Player
 
 
 def _f32(a) -> np.ndarray:
@@ -41,8 +44,10 @@ class SphereView(w.VBox):
 
     Parameters
     ----------
-    source : Trajectory (a time slider scrubs it) or Simulation (live: call update() after stepping it).
-    color : None (colour by cluster, config.CLUSTER_TOL), a colour name, (n,) values or (n, 3) RGB.
+    source : Frames, e.g. a Trajectory (a time slider scrubs it; no model needed), a Simulation (live: play()
+        steps it in a Player of its own, or call update() after stepping it), or a Player (the owner drives it).
+    color : None (the Frames' labels, else colour by cluster, config.CLUSTER_TOL), a colour name, (n,) values
+        or (n, 3) RGB.
     trails : number of past frames drawn as a trail behind each token (0 = none).
     projection : "first3" | "pca" (uncentred PCA; used when d > 3).
     show_sphere, show_axes : draw the unit sphere outline / the coordinate axes.
@@ -56,13 +61,14 @@ class SphereView(w.VBox):
     def __init__(self, source, color=None, trails: int = 0, projection: str = "first3", show_sphere: bool = True,
                  show_axes: bool = True, lecturer: bool = False, point_size: float | None = None,
                  size: tuple[int, int] | None = None, show_mean: bool = True, play_button: bool = True) -> None:
-        if not isinstance(source, (Trajectory, Simulation)):
-            raise ValueError(f"source must be an mftx_widgets Trajectory or Simulation, got {type(source).__name__}")
+        if not isinstance(source, (Frames, Simulation, Player)):
+            raise ParameterError(f"source must be mftx_widgets Frames (e.g. a Trajectory), a Simulation or a Player, "
+                                 f"got {type(source).__name__}")
         trails = int(trails)
         if not 0 <= trails <= 200:
-            raise ValueError(f"trails must be in [0, 200], got {trails}")
+            raise ParameterError(f"trails must be in [0, 200], got {trails}")
         if point_size is not None and not 0 < float(point_size) <= 50:
-            raise ValueError(f"point_size must be in (0, 50] pixels, got {point_size}")
+            raise ParameterError(f"point_size must be in (0, 50] pixels, got {point_size}")
         self.projection = check_projection(projection)
         self.trails = trails
         self.color = color
@@ -133,11 +139,13 @@ class SphereView(w.VBox):
         self.info.style.font_size = font
         self._font = font
 
-        # --- time controls for a trajectory ---------------------------------------------------------
-        self.source = source
+        # --- time controls for frames, a player for a live simulation ---------------------------------
+        self.frames = source if isinstance(source, Frames) else None
+        self.player: Player | None = None
+        self._own_player = isinstance(source, Simulation)
         children: list[w.Widget] = [self.renderer, self.info]
         self.time_slider = None
-        if isinstance(source, Trajectory):
+        if self.frames is not None:
             self.time_slider = w.IntSlider(value=0, min=0, max=len(source) - 1, description="frame",
                                            continuous_update=True, layout=w.Layout(width=f"{width}px"))
             self.time_play = w.Play(value=0, min=0, max=len(source) - 1, interval=60, description="play")
@@ -147,12 +155,11 @@ class SphereView(w.VBox):
             if source.d > 3 and self.projection == "pca":
                 sub = source.directions[:: max(1, len(source) // 20)]
                 self._basis = pca_basis(sub.reshape(-1, source.d))
-        self.loop = None
-        if isinstance(source, Simulation):
-            from .player import FrameLoop
-
-            self.steps_per_frame = 1
-            self.loop = FrameLoop(self._live_frame, fps=20)
+        else:
+            self.player = Player(source, record=False) if self._own_player else source
+            if self._own_player:
+                self.player.draw = self.update
+                self.player.on_error = self._stopped
             self.play_button = w.ToggleButton(value=False, description="Play", icon="play",
                                               tooltip="step the simulation live")
             self.play_button.observe(lambda ch: self.play() if ch["new"] else self.pause(), names="value")
@@ -160,14 +167,24 @@ class SphereView(w.VBox):
                 children.append(self.play_button)
         super().__init__(children=children)
         self.add_class("mftx-sphere")
-        self._set_dimension(source.d)
+        self._set_dimension(self.source.d)
         self._n = -1
-        if isinstance(source, Trajectory):
+        if self.frames is not None:
             self.frame(0)
         else:
             self.update()
 
     # -- public -------------------------------------------------------------------------------------
+    @property
+    def source(self) -> Frames | Simulation:
+        """The Frames shown, or the live Simulation (the player's current one)."""
+        return self.frames if self.frames is not None else self.player.sim
+
+    @property
+    def loop(self):
+        """The player's frame loop (None for Frames)."""
+        return None if self.player is None else self.player.loop
+
     @property
     def n(self) -> int:
         """Number of points currently drawn."""
@@ -188,59 +205,61 @@ class SphereView(w.VBox):
         """True when the cluster labels were computed for the state drawn last."""
         return self.labels is not None and self._labels_at == self._updates - 1
 
+    def drawn_labels(self) -> np.ndarray | None:
+        """The cluster labels (n,) of the state drawn last, if they were computed for it (else None)."""
+        fresh = self.labels_fresh and self.color is None and len(self.labels) == self._n
+        return self.labels if fresh else None
+
     def frame(self, i: int) -> None:
-        """Show frame i of a Trajectory (moves the time slider too)."""
-        if not isinstance(self.source, Trajectory):
-            raise ValueError("frame(i) needs a Trajectory source; use update() for a Simulation")
+        """Show frame i of the Frames (moves the time slider too)."""
+        if self.frames is None:
+            raise ParameterError("frame(i) needs a Frames source; use update() for a Simulation")
         i = int(i)
-        if not 0 <= i < len(self.source):
-            raise ValueError(f"frame index must be in [0, {len(self.source) - 1}], got {i}")
+        if not 0 <= i < len(self.frames):
+            raise ParameterError(f"frame index must be in [0, {len(self.frames) - 1}], got {i}")
         if self.time_slider is not None and self.time_play.value != i:
             self.time_play.value = i        # jslinked in the front end: keep both ends equal in the kernel too
         if self.time_slider is not None and self.time_slider.value != i:
             self.time_slider.value = i      # the observer calls frame(i) again
             return
-        self.show(self.source.x[i], t=float(self.source.t[i]))
+        self.show(self.frames.x[i], t=float(self.frames.t[i]), labels=self.frames.labels_at(i))
 
     def update(self) -> None:
-        """Redraw from the live Simulation's current state (or the current trajectory frame)."""
-        if isinstance(self.source, Trajectory):
-            self.frame(self.time_slider.value if self.time_slider is not None else 0)
+        """Redraw from the live Simulation's current state (or the current frame)."""
+        if self.frames is not None:
+            self.frame(self.time_slider.value)
         else:
-            self.show(self.source.x, t=float(self.source.t))
+            self.show(self.player.sim.x, t=float(self.player.sim.t))
 
     def set_source(self, source) -> None:
-        """Switch to another live Simulation (n and d may change; buffers are replaced together)."""
-        if not isinstance(source, Simulation):
-            raise ValueError("set_source needs a Simulation")
-        self.source = source
+        """Redraw after the live run changed (a new Simulation, or the player loaded one; n and d may change)."""
+        if self.player is None or not isinstance(source, (Simulation, Player)):
+            raise ParameterError("set_source needs a live view and a Simulation or Player")
+        if isinstance(source, Simulation):
+            self.player.load(source)
         self._basis = None
         self._history.clear()
-        self._set_dimension(source.d)
+        self._set_dimension(self.player.sim.d)
         self.update()
 
     def play(self, steps_per_frame: int | None = None) -> None:
-        """Live Simulation only: step it steps_per_frame times per frame (about 20 fps) in an asyncio task."""
-        if self.loop is None:
-            raise ValueError("play() needs a Simulation source; a Trajectory is scrubbed with the time slider")
-        if steps_per_frame is not None:
-            if int(steps_per_frame) < 1:
-                raise ValueError(f"steps_per_frame must be >= 1, got {steps_per_frame}")
-            self.steps_per_frame = int(steps_per_frame)
-        self.loop.start()
+        """Live source only: step it in the player's task (20 fps, steps_per_frame whole steps per frame)."""
+        if self.player is None:
+            raise ParameterError("play() needs a Simulation source; Frames are scrubbed with the time slider")
+        self.player.play(steps_per_frame)
         if not self.play_button.value:
             self.play_button.value = True
 
     def pause(self) -> None:
         """Stop the live task (it ends)."""
-        if self.loop is not None:
-            self.loop.stop()
+        if self.player is not None:
+            self.player.pause()
             if self.play_button.value:
                 self.play_button.value = False
 
-    def _live_frame(self) -> None:
-        self.source.step(self.steps_per_frame)
-        self.update()
+    def _stopped(self, exc: Exception) -> None:
+        self.pause()
+        self.info.value = f"<span style='color:#b00'><b>stopped:</b> {exc}</span>"
 
     def set_lecturer(self, on: bool) -> None:
         """Lecturer mode: bigger points and fonts, colour-blind-safe palette, black outlines."""
@@ -254,8 +273,8 @@ class SphereView(w.VBox):
 
     def close(self) -> None:
         """Stop any live task; close the view and its 3D objects (frees the WebGL context in the browser)."""
-        if self.__dict__.get("loop") is not None:
-            self.loop.stop()
+        if self.__dict__.get("player") is not None and self._own_player:
+            self.player.close()
         for name in ("renderer", "scene", "controls", "camera", "points", "marker", "wire", "axes", "mean_line",
                      "mean_tip", "trail_lines"):
             part = self.__dict__.get(name)
@@ -279,30 +298,34 @@ class SphereView(w.VBox):
             self.camera.position = [2.2, 1.6, 2.6]
             self.camera.up = [0.0, 0.0, 1.0]
 
-    def _colours(self, x: np.ndarray) -> np.ndarray:
+    def _colours(self, x: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         n = x.shape[0]
         if self.color is not None:
             self.labels = None
             return _user_colours(self.color, n)
-        if n > MAX_CLUSTER_COLOUR_N:
+        if labels is not None:
+            self.labels = np.asarray(labels)
+            self._labels_at = self._updates
+        elif n > MAX_CLUSTER_COLOUR_N:
             self.labels = np.zeros(n, dtype=np.int64)
         elif self.labels is None or len(self.labels) != n or self._updates % self.cluster_every == 0:
             self.labels = observables.clusters(x)
             self._labels_at = self._updates
         return label_colours(self.labels, self.palette)
 
-    def show(self, x, t: float | None = None) -> None:
-        """Draw the state x (n, d) (directions are used; Pre-LN residual streams are normalised)."""
+    def show(self, x, t: float | None = None, labels: np.ndarray | None = None) -> None:
+        """Draw the state x (n, d) (directions are used; Pre-LN residual streams are normalised); labels (n,)
+        ints colour the tokens (default: clusters of x)."""
         x = np.asarray(x, dtype=float)
         if x.ndim != 2 or x.shape[1] != self.d:
-            raise ValueError(f"x must be (n, {self.d}), got shape {x.shape}")
+            raise ParameterError(f"x must be (n, {self.d}), got shape {x.shape}")
         u = x / np.linalg.norm(x, axis=1, keepdims=True)
         n = u.shape[0]
         if self.d > 3 and self.projection == "pca" and (
-                self._basis is None or (not isinstance(self.source, Trajectory) and self._updates % 30 == 0)):
+                self._basis is None or (self.frames is None and self._updates % 30 == 0)):
             self._basis = pca_basis(u, self._basis)
         pos = project3(u, self.projection, self._basis)
-        col = self._colours(u)
+        col = self._colours(u, labels)
         attrs = self.points.geometry.attributes
         if n != self._n:
             # n changed: replace position and colour attributes together (pythreejs resize rule)
@@ -328,7 +351,8 @@ class SphereView(w.VBox):
             self._draw_trails(pos, col)
         self._updates += 1
         k = "-" if self.labels is None else str(int(self.labels.max()) + 1)
-        tt = "" if t is None else f"t = {t:.2f} &nbsp; "
+        tt = ("" if self.frames is None or not self.frames.title else f"{self.frames.title} &nbsp; ") + (
+            "" if t is None else f"t = {t:.2f} &nbsp; ")
         self.info.value = (f"<span style='font-size:{self._font}'>{tt}n = {n}, d = {self.d} &nbsp; "
                            f"clusters = {k} &nbsp; |m| = {np.linalg.norm(m):.3f}</span>")
 

@@ -1,4 +1,5 @@
-"""Headless widget tests: state machine, buffers, the frame loop, bounded memory, energy check, copy-code."""
+"""The Explorer headless: controls change the model and the start, buffers resize, the frame task ends on close,
+bounded memory, the energy warning, copy-code, time travel, presets, validation, lecturer mode, attention."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 
 import mftx_widgets as mw
-from mftx_widgets.views import PRESETS, Explorer, SphereView, StepBudget, TrajectoryPlots
+from mftx_widgets.dynamics.observables import attention_weights
+from mftx_widgets.views import PRESETS, Explorer
 
 
 @pytest.fixture
@@ -38,63 +40,12 @@ def _live_widgets() -> int:
 
 
 def run_frames(ex: Explorer, frames: int) -> None:
-    """Drive the frame function as the loop would (speed = fps * dt: exactly one solver step per frame)."""
+    """Drive the player's frame function as the loop would (speed = fps * dt: exactly one solver step per frame)."""
     ex.set_params(speed=ex.fps * ex.sim.dt)
-    ex._playing = True
+    ex.player.playing = True
     for _ in range(frames):
-        ex._frame()
-    ex._playing = False
-
-
-def test_lazy_names_resolve():
-    assert mw.Explorer is Explorer and mw.SphereView is SphereView and mw.TrajectoryPlots is TrajectoryPlots
-    assert callable(mw.export.to_gif) and callable(mw.export.to_mp4) and callable(mw.export.to_html)
-
-
-def test_sphere_view_geometry_by_dimension():
-    tr2 = mw.simulate(mw.Attention(beta=1.0), mw.initial.uniform(15, 2, seed=1), t_max=0.5, dt=0.1)
-    v2 = SphereView(tr2)
-    assert v2.positions.shape == (15, 3) and v2.positions.dtype == np.float32
-    np.testing.assert_array_equal(v2.positions[:, 2], 0.0)
-    np.testing.assert_allclose(np.linalg.norm(v2.positions, axis=1), 1.0, atol=1e-6)
-    v2.frame(3)
-    assert v2.time_slider.value == 3
-    np.testing.assert_allclose(v2.positions[:, :2], tr2.x[3], atol=1e-6)
-
-    tr3 = mw.simulate(mw.Attention(beta=1.0), mw.initial.uniform(15, 3, seed=1), t_max=0.5, dt=0.1)
-    v3 = SphereView(tr3, trails=3, show_axes=False)
-    v3.frame(5)
-    np.testing.assert_allclose(v3.positions, tr3.x[5], atol=1e-6)
-    assert v3.axes.visible is False
-    assert v3.trail_lines.geometry.attributes["position"].array.shape == (3 * 15 * 2, 3)
-
-    tr5 = mw.simulate(mw.Attention(beta=1.0), mw.initial.uniform(15, 5, seed=1), t_max=0.5, dt=0.1)
-    first = SphereView(tr5, projection="first3")
-    np.testing.assert_allclose(first.positions, tr5.x[0][:, :3], atol=1e-6)
-    pca = SphereView(tr5, projection="pca")
-    assert np.all(np.linalg.norm(pca.positions, axis=1) <= 1 + 1e-6)   # uncentred projection stays in the ball
-    for v in (v2, v3, first, pca):
-        v.close()
-
-
-def test_sphere_colours_by_cluster_and_by_user():
-    x, labels = mw.initial.clusters(2, 40, 3, spread=0.01, seed=0, return_labels=True)
-    sim = mw.Simulation(mw.Attention(beta=1.0), x)
-    v = SphereView(sim)
-    assert len(np.unique(v.colours, axis=0)) == 2            # two clusters -> exactly two colours
-    same = v.colours[labels == 0]
-    assert np.all(same == same[0])
-    red = SphereView(sim, color="red")
-    np.testing.assert_allclose(red.colours, np.tile([1.0, 0.0, 0.0], (40, 1)))
-    with pytest.raises(ValueError, match="color"):
-        SphereView(sim, color=np.ones(3))
-    for bad in ({"projection": "tsne"}, {"trails": -1}, {"point_size": 0}):
-        with pytest.raises(ValueError, match=list(bad)[0]):
-            SphereView(sim, **bad)
-    with pytest.raises(ValueError, match="source"):
-        SphereView(np.zeros((3, 3)))
-    v.close()
-    red.close()
+        ex.player.frame()
+    ex.player.playing = False
 
 
 def test_controls_change_traits(explorer):
@@ -124,7 +75,7 @@ def test_controls_change_traits(explorer):
     c.reset_button.click()
     assert ex.sim.t == 0.0 and ex.steps_total == 0
     c.preset.value = "Kuramoto sync"
-    for key, val in PRESETS["Kuramoto sync"].params.items():
+    for key, val in PRESETS["Kuramoto sync"].values.items():
         assert ex.params[key] == pytest.approx(val) if isinstance(val, float) else ex.params[key] == val
     assert ex.model.beta == 0.0 and ex.sim.d == 2
     assert c.beta.value == 0.0 and c.d.value == 2               # the controls follow
@@ -192,6 +143,33 @@ def test_no_widget_or_memory_growth_over_2000_frames(explorer):
     assert grown < 256 * 1024, f"memory grew by {grown} bytes over 500 frames"
 
 
+def test_live_n2000_keeps_event_loop_responsive(explorer):
+    """n = 2000 in d = 3 playing: other coroutines (the kernel's message handlers) still run every frame."""
+    async def scenario():
+        ex = explorer(n=2000, d=3, fps=20)
+        gaps = []
+
+        async def ticker():
+            last = asyncio.get_running_loop().time()
+            while True:
+                await asyncio.sleep(0.01)
+                now = asyncio.get_running_loop().time()
+                gaps.append(now - last)
+                last = now
+
+        tick = asyncio.get_running_loop().create_task(ticker())
+        ex.play()
+        await asyncio.sleep(3.0)
+        ex.pause()
+        tick.cancel()
+        return ex, gaps
+
+    ex, gaps = asyncio.run(scenario())
+    assert ex.loop.frames >= 10 and ex.steps_total >= 10
+    # the longest stretch without a turn for other tasks is one frame: well under half a second
+    assert max(gaps) < 0.5, f"event loop blocked for {max(gaps):.2f} s"
+
+
 def test_energy_warning_when_dt_too_large_and_not_otherwise(explorer):
     # USA, beta = 3: the fastest rate is 2 e^3 ~ 40, so dt = 0.3 overshoots and E_beta drops (constructed case)
     bad = explorer(n=30, seed=1, kind="USA", beta=3.0, dt=0.3, plot_interval=60.0)
@@ -230,25 +208,6 @@ def test_copy_code_recreates_model_and_state(explorer, kw):
     ns["view"].close()
 
 
-def test_trajectory_plots_theory_overlay_and_click():
-    # THEORY.md F2: equiangular SA, n = d = 10, beta = 2, rho0 = 0.5: rho(3) = 0.99731, particles match to 1e-6
-    x0 = mw.initial.equiangular(10, 0.5)
-    tr = mw.simulate(mw.Attention(beta=2.0), x0, t_max=3.0, dt=0.01, save_every=10)
-    p = TrajectoryPlots(tr)
-    assert p.theory is not None
-    assert p.theory[-1] == pytest.approx(0.99731, abs=1e-5)
-    np.testing.assert_allclose(p.history.mean_cosine, np.interp(p.history.t, tr.t, p.theory), atol=1e-6)
-    np.testing.assert_array_equal(p.plots.l_theory.get_ydata(), p.theory)
-    assert p.energy_warning is None
-    p.plots._on_click(SimpleNamespace(inaxes=p.plots.ax_cos, xdata=1.0))   # a click on a time panel at t = 1
-    assert p.time == pytest.approx(1.0)
-    assert p.plots.cursors[0].get_xdata()[0] == pytest.approx(1.0)
-    p.close()
-    uni = TrajectoryPlots(mw.simulate(mw.Attention(beta=2.0), mw.initial.uniform(10, 3), t_max=0.5))
-    assert uni.theory is None                                   # no theory curve for a non-equiangular start
-    uni.close()
-
-
 def test_click_on_plot_moves_explorer_time(explorer):
     ex = explorer(n=15, dt=0.05)
     run_frames(ex, 40)
@@ -264,19 +223,19 @@ def test_click_on_plot_moves_explorer_time(explorer):
 def test_presets_build_and_run(explorer):
     for name, preset in PRESETS.items():
         ex = explorer(preset=name, n=None)
-        assert ex.params["n"] == preset.params["n"] and ex.model.beta == pytest.approx(preset.params["beta"])
+        assert ex.params["n"] == preset.values["n"] and ex.model.beta == pytest.approx(preset.values["beta"])
         ex.step(1)
         assert ex.sim.t > 0
         ex.close()
 
 
 def test_validation_messages(explorer):
-    with pytest.raises(ValueError, match="n must be in"):
-        Explorer(n=1)
+    with pytest.raises(ValueError, match="n must be an integer >= 1"):      # the table's range and words
+        Explorer(n=0)
     with pytest.raises(ValueError, match="preset"):
         Explorer(preset="nope")
     ex = explorer(n=10)
-    with pytest.raises(ValueError, match="beta must be in"):
+    with pytest.raises(ValueError, match="beta must be a real number >= 0"):
         ex.set_params(beta=-1.0)
     with pytest.raises(ValueError, match="unknown parameter"):
         ex.set_params(temperature=1.0)
@@ -286,31 +245,11 @@ def test_validation_messages(explorer):
         ex.step(-1)
 
 
-def test_step_budget_fits_frame():
-    b = StepBudget(fps=20, fill=0.5)
-    assert b.steps(10) == 1                       # no estimate yet: one step
-    b.record(4, 0.04)                             # 10 ms per step, budget 25 ms per frame
-    assert b.steps(10) == 2 and b.steps(1) == 1 and b.steps(0) == 0
-    b.record(1, 1.0)                              # a very slow step: still at least one per frame
-    assert b.steps(10) == 1
-    with pytest.raises(ValueError, match="fps"):
-        StepBudget(fps=0)
-
-
-def test_attention_rows_match_reference_and_link_to_particles(explorer):
-    from mftx_widgets.dynamics import reference
-    from mftx_widgets.views.attention import attention_rows
-
-    x = mw.initial.uniform(25, 3, seed=4)
-    for kind in ("SA", "USA"):
-        a = attention_rows(mw.Attention(beta=3.0, kind=kind), x, slice(None))
-        np.testing.assert_allclose(a @ x, reference.attention_output(x, 3.0, kind=kind), rtol=0, atol=1e-12)
-        if kind == "SA":
-            np.testing.assert_allclose(a.sum(axis=1), 1.0, atol=1e-12)
+def test_attention_row_colours_the_particles(explorer):
     ex = explorer(n=25, beta=3.0, seed=4)
     ex.attention.on.value = True
     ex.attention.token.value = 7
-    row = attention_rows(ex.model, ex.sim.x, np.array([7]))[0]
+    row = attention_weights(ex.model, ex.sim.x, np.array([7]))[0]
     np.testing.assert_allclose(ex.attention.row, row, atol=1e-12)
     # the particles are coloured by that row: the most attended token gets the top of the colour map
     assert np.argmax(row) == np.argmax(ex.sphere.colours[:, 1])           # viridis: green grows with the value
@@ -337,55 +276,12 @@ def test_lecturer_mode(explorer):
     assert "mftx-lecturer" not in ex._dom_classes and ex.sphere.points.material.size == small
 
 
-def test_live_n2000_keeps_event_loop_responsive(explorer):
-    """n = 2000 in d = 3 playing: other coroutines (the kernel's message handlers) still run every frame."""
-    async def scenario():
-        ex = explorer(n=2000, d=3, fps=20)
-        gaps = []
-
-        async def ticker():
-            last = asyncio.get_running_loop().time()
-            while True:
-                await asyncio.sleep(0.01)
-                now = asyncio.get_running_loop().time()
-                gaps.append(now - last)
-                last = now
-
-        tick = asyncio.get_running_loop().create_task(ticker())
-        ex.play()
-        await asyncio.sleep(3.0)
-        ex.pause()
-        tick.cancel()
-        return ex, gaps
-
-    ex, gaps = asyncio.run(scenario())
-    assert ex.loop.frames >= 10 and ex.steps_total >= 10
-    # the longest stretch without a turn for other tasks is one frame: well under half a second
-    assert max(gaps) < 0.5, f"event loop blocked for {max(gaps):.2f} s"
-
-
-def test_sphere_view_live_simulation_task_ends_on_close():
-    async def scenario():
-        sim = mw.Simulation(mw.Attention(beta=2.0), mw.initial.uniform(30, 3, seed=2), dt=0.05)
-        view = SphereView(sim)
-        view.play(steps_per_frame=2)
-        await asyncio.sleep(0.5)
-        task = view.loop.task
-        assert not task.done() and sim.steps >= 2 and view.play_button.value
-        np.testing.assert_allclose(view.positions, sim.x, atol=1e-6)    # the view follows the live state
-        view.close()
-        await asyncio.sleep(0.1)
-        return task.done(), sim.steps % 2
-
-    assert asyncio.run(scenario()) == (True, 0)
-
-
 def test_explorer_equiangular_start_overlays_theory(explorer):
     # THEORY.md F2 through the explorer: SA, n = d = 10, beta = 2, rho0 = 0.5, RK4 dt = 0.01 up to T = 3
     ex = explorer(init="equiangular", n=10, d=10, rho0=0.5, beta=2.0, dt=0.01, plot_interval=60.0)
     run_frames(ex, 300)
     assert ex.sim.t == pytest.approx(3.0)
-    ex._refresh_plots(force=True)
+    ex.player.refresh(force=True)
     theory = ex.plots.l_theory.get_ydata()
     assert len(theory) == len(ex.history) and theory[-1] == pytest.approx(0.99731, abs=1e-5)
     np.testing.assert_allclose(ex.history.mean_cosine, theory, atol=1e-6)
