@@ -19,7 +19,7 @@ from .dynamics import (
     velocity,
 )
 from .errors import MftxError, ParameterError, SimulationError
-from .params import PARAMS
+from .params import PARAMS, PRESETS
 from .sweeps import RunSpec, SweepResult, phase_diagram, sweep
 from .theory import circle, equiangular, longcontext, meanfield, metastability
 
@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "Explorer": ".views:Explorer", "SphereView": ".views:SphereView", "TrajectoryPlots": ".views:TrajectoryPlots",
-    "TimePlots": ".views:TimePlots", "PRESETS": ".views:PRESETS", "views": ".views",
+    "TimePlots": ".views:TimePlots", "views": ".views",
     "export": ".views.export", "figures": ".views.figures",
 }  # name -> "module:attr" or "module": the views load on first use, so the numerics import no UI module
 
@@ -44,7 +44,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "Attention", "Frames", "Simulation", "SimulationError", "MftxError", "ParameterError", "PARAMS", "errors",
-    "params", "Trajectory", "simulate", "velocity", "circle",
+    "params", "PRESETS", "Trajectory", "simulate", "velocity", "circle",
     "equiangular", "initial", "observables", "dynamics", "config", "longcontext", "meanfield", "metastability",
     "sweep", "sweeps", "theory", "RunSpec", "SweepResult", "phase_diagram",
 ]
