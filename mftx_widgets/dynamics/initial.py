@@ -51,7 +51,7 @@ def equiangular(n: int, rho0: float, d: int | None = None, seed: int | None = No
     """n unit vectors with all pairwise inner products exactly rho0, shape (n, d), d >= n (default d = n).
 
     Rows of the Cholesky factor of (1 - rho0) I + rho0 11^T, rotated by a random orthogonal matrix if seed
-    is given. Needs -1/(n-1) < rho0 < 1 (THEORY.md section 6).
+    is given. Needs -1/(n-1) < rho0 < 1 (docs/theory.md §6).
     """
     n = v.integer("n", n, low=1)
     low = -1.0 / (n - 1) if n > 1 else -1.0
@@ -92,7 +92,7 @@ def polygon(n: int, delta: float = 0.0, mode: int | None = None, seed: int | Non
 def circle_lattice(n: int, amplitudes: dict | None = None, d: int = 2, dtype: str = "float64") -> np.ndarray:
     """Near-uniform lattice on the circle: theta_j = 2 pi j / n + sum_k a_k cos(k theta_j), shape (n, d).
 
-    amplitudes maps a Fourier mode k to its amplitude a_k (THEORY.md F9, F11).
+    amplitudes maps a Fourier mode k to its amplitude a_k (docs/theory.md F9, F11).
     """
     n, d = _nd(n, d)
     theta = 2.0 * np.pi * np.arange(n) / n

@@ -21,7 +21,7 @@ ON_SPHERE = ("post", "ngpt")
 
 @dataclass(frozen=True, eq=False)
 class Attention:
-    """Self-attention dynamics of n tokens (THEORY.md sections 2 and 6).
+    """Self-attention dynamics of n tokens (docs/theory.md §2 and 6).
 
     Parameters
     ----------
@@ -32,7 +32,7 @@ class Attention:
     Q, K, V : (d, d) arrays or None
         Query, key, value matrices (None = identity).
     norm : "post" | "pre" | "peri" | "mix" | "ngpt"
-        Normalization scheme (THEORY.md section 6 table). "post" is the default sphere dynamics.
+        Normalization scheme (docs/theory.md §6 table). "post" is the default sphere dynamics.
     alpha : float > 0
         nGPT step size (speed factor).
     mix_switch : float >= 0
@@ -83,7 +83,7 @@ class Attention:
 
     @property
     def identity(self) -> bool:
-        """True when Q = K = V = I (the gradient-flow case of THEORY.md section 3)."""
+        """True when Q = K = V = I (the gradient-flow case of docs/theory.md §3)."""
         return self.Q is None and self.K is None and self.V is None
 
     @property

@@ -26,7 +26,7 @@ def _blocks(n: int):
 
 
 def energy(x, beta: float) -> float:
-    """E_beta = (1 / (2 beta n^2)) sum_ij exp(beta <x_i, x_j>) (THEORY.md section 3).
+    """E_beta = (1 / (2 beta n^2)) sum_ij exp(beta <x_i, x_j>) (docs/theory.md §3).
 
     beta = 0: the constant 1/(2 beta) is dropped and the beta -> 0 limit |m|^2 / 2 is returned.
     beta must be <= 700 (exp overflow); use energy_ratio for any beta.

@@ -1,4 +1,4 @@
-"""The circle d = 2: angles, the Kuramoto (phase) form of SA / USA (THEORY.md section 4), linear stability of
+"""The circle d = 2: angles, the Kuramoto (phase) form of SA / USA (docs/theory.md §4), linear stability of
 the uniform state and dominant modes (section 5), classical and noisy Kuramoto (section 10)."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def simulate_phases(theta0, beta: float, t_max: float, dt: float = 1e-3, kind: s
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Linear stability of the uniform state (THEORY.md section 5), Bessel couplings (section 4), Kuramoto, noise.
+# Linear stability of the uniform state (docs/theory.md §5), Bessel couplings (section 4), Kuramoto, noise.
 # ---------------------------------------------------------------------------------------------------------------
 
 #: below this value of ive(nu, beta) the Bessel route underflows; the hypergeometric series takes over.
@@ -76,7 +76,7 @@ def _log_sa_factor(nu: float, ell: np.ndarray, beta: float) -> np.ndarray:
 def growth_rates(beta: float, kind: str = "SA", kmax: int = 20, d: int = 2) -> np.ndarray:
     """Growth rates lambda_l, l = 1..kmax, of a degree-l perturbation of the uniform measure on S^{d-1}, (kmax,).
 
-    THEORY.md section 5 (derived; matches Bruno et al., arXiv 2410.23228), with nu = d/2 - 1:
+    docs/theory.md §5 (derived; matches Bruno et al., arXiv 2410.23228), with nu = d/2 - 1:
       USA: lambda_l = l (l + d - 2) Gamma(d/2) (2/beta)^nu I_{l+nu}(beta) / beta
       SA : lambda_l = l (l + d - 2) I_{l+nu}(beta) / (beta I_nu(beta))
     d = 2: USA k^2 I_k(beta) / beta, SA k^2 I_k(beta) / (beta I_0(beta)). At beta = 0 the limit is returned:
@@ -103,7 +103,7 @@ def growth_rates(beta: float, kind: str = "SA", kmax: int = 20, d: int = 2) -> n
 def dominant_mode(beta: float, d: int = 2) -> int:
     """The most unstable degree argmax_l lambda_l(beta) (k* on the circle, l* for d >= 3); same for SA and USA.
 
-    For large beta k* ~ sqrt(2 beta) (THEORY.md section 5, F10). At beta = 0 it is 1.
+    For large beta k* ~ sqrt(2 beta) (docs/theory.md §5, F10). At beta = 0 it is 1.
     """
     beta = v.beta(beta)
     d = v.integer("d", d, low=2)
@@ -112,7 +112,7 @@ def dominant_mode(beta: float, d: int = 2) -> int:
 
 
 def predicted_cluster_count(beta: float) -> int:
-    """Number of clusters formed from a near-uniform start on the circle: k*(beta) (THEORY.md section 5, F11)."""
+    """Number of clusters formed from a near-uniform start on the circle: k*(beta) (docs/theory.md §5, F11)."""
     return dominant_mode(beta, 2)
 
 
@@ -120,7 +120,7 @@ def crossovers(kmax: int = 6) -> np.ndarray:
     """beta at which the dominant circle mode switches k -> k + 1, for k = 1..kmax, shape (kmax,).
 
     Roots of (k + 1)^2 I_{k+1}(beta) = k^2 I_k(beta) (brentq on the e^-beta scaled form); near k(k + 1)/2.
-    THEORY.md: 1.044457, 3.165434, 6.211298, 10.228483, 15.236277, 21.240452.
+    docs/theory.md: 1.044457, 3.165434, 6.211298, 10.228483, 15.236277, 21.240452.
     """
     kmax = v.integer("kmax", kmax, low=1, high=10_000)
     out = np.empty(kmax)
@@ -137,7 +137,7 @@ def crossovers(kmax: int = 6) -> np.ndarray:
 
 
 def coupling_harmonics(beta: float, kmax: int = 80) -> np.ndarray:
-    """Kuramoto harmonic couplings K_k = 2 k I_k(beta) / beta, k = 1..kmax, shape (kmax,) (THEORY.md section 4).
+    """Kuramoto harmonic couplings K_k = 2 k I_k(beta) / beta, k = 1..kmax, shape (kmax,) (docs/theory.md §4).
 
     h(phi) = e^{beta cos phi} sin phi = sum_k K_k sin(k phi). beta = 0 limit: K_1 = 1, K_k = 0 (k >= 2).
     beta <= config.MAX_EXP_ARG (700) (the K_k grow like e^beta).
@@ -161,7 +161,7 @@ def coupling(phi, beta: float) -> np.ndarray:
 
 
 def lattice_rate(n: int, m, beta: float, kind: str = "SA") -> np.ndarray | float:
-    """Exact growth rate of displacement mode m of the regular n-lattice theta_j = 2 pi j / n (THEORY.md section 5).
+    """Exact growth rate of displacement mode m of the regular n-lattice theta_j = 2 pi j / n (docs/theory.md §5).
 
     lambda_m^(n) = (1/Z) sum_j h'(2 pi j/n) (cos(2 pi j m/n) - 1), h'(phi) = e^{beta cos phi}(cos phi - beta sin^2 phi),
     Z = n (USA) or sum_j e^{beta cos(2 pi j/n)} (SA). m may be an int or an array of ints; tends to
@@ -195,7 +195,7 @@ def kuramoto(theta0, t_max: float, dt: float = 1e-2, K: float = 1.0, omega=None,
              save_every: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Classical Kuramoto model dtheta_i/dt = omega_i + (K/n) sum_j sin(theta_j - theta_i), RK4 in O(n) per step.
 
-    Equal to SA and USA at beta = 0 when K = 1 and omega = 0 (THEORY.md section 4). theta0 (n,), omega (n,) or
+    Equal to SA and USA at beta = 0 when K = 1 and omega = 0 (docs/theory.md §4). theta0 (n,), omega (n,) or
     None (identical oscillators). Returns t (T,), theta (T, n) (unwrapped).
     """
     th = np.array(theta0, dtype=float)
@@ -224,7 +224,7 @@ def stationary_order_parameter(kappa: float) -> float:
     """Synchronised branch of noisy Kuramoto (beta = 0, noise 1/kappa): the root r of r = I_1(kappa r)/I_0(kappa r).
 
     0 for kappa <= 2 (uniform state only); pitchfork at kappa = 2; r ~ 1 - 1/(2 kappa) for large kappa
-    (THEORY.md section 10, F17; r(4) = 0.8315).
+    (docs/theory.md §10, F17; r(4) = 0.8315).
     """
     kappa = v.real("kappa", kappa, low=0.0, low_open=True)
     if kappa <= 2.0:
@@ -242,7 +242,7 @@ def noisy_kuramoto(kappa: float, n: int = 2000, t_max: float = 40.0, dt: float =
                    x0=None, save_every: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Particle SDE at beta = 0 in d = 2 (noisy Kuramoto / mean-field XY) through mw.Simulation (Euler-Maruyama).
 
-    dX_i = P_{X_i} m dt + sqrt(2/kappa) dW_i on the circle (THEORY.md section 10). Start: x0 (n, 2) or n iid
+    dX_i = P_{X_i} m dt + sqrt(2/kappa) dW_i on the circle (docs/theory.md §10). Start: x0 (n, 2) or n iid
     uniform tokens from seed. Returns t (T,) and the order parameter |m(t)| (T,), saved every save_every steps.
     """
     from ..dynamics.initial import uniform

@@ -1,4 +1,4 @@
-"""Equiangular reduction (THEORY.md section 6): rho(t) (and r(t) for Pre-/Peri-/Mix-LN) for every variant.
+"""Equiangular reduction (docs/theory.md §6): rho(t) (and r(t) for Pre-/Peri-/Mix-LN) for every variant.
 
 If all pairwise inner products equal rho and all radii are equal, this persists, and
 
@@ -43,7 +43,7 @@ def weights(beta: float, n: int, rho, kind: str = "SA"):
 
 
 def attention_stats(beta: float, n: int, rho, kind: str = "SA"):
-    """(a, b, c, q): c = <x_i, attn_i> = a + (n-1) b rho, q = |attn_i| (THEORY.md section 6)."""
+    """(a, b, c, q): c = <x_i, attn_i> = a + (n-1) b rho, q = |attn_i| (docs/theory.md §6)."""
     a, b = weights(beta, n, rho, kind)
     c = a + (n - 1) * b * rho
     q2 = a * a + 2 * a * b * (n - 1) * rho + b * b * (n - 1) * (1 + (n - 2) * rho)

@@ -1,4 +1,4 @@
-"""Long context: beta_n = gamma log n (THEORY.md sections 7 and 10).
+"""Long context: beta_n = gamma log n (docs/theory.md §7 and 10).
 
 With e^beta = n^gamma the equiangular SA equation of section 6 reads
 
@@ -52,7 +52,7 @@ def _check_rho(name: str, rho: float, n: float) -> float:
 
 
 def rhs(rho, gamma: float, n: float, kind: str = "SA"):
-    """drho/dt of the equiangular ODE at beta = gamma log n (array-valued in rho; THEORY.md section 6).
+    """drho/dt of the equiangular ODE at beta = gamma log n (array-valued in rho; docs/theory.md §6).
 
     SA: 2 b (1 - rho)(1 + (n-1) rho) with b = g / (1 + (n-1) g), g = n^{-gamma (1 - rho)};
     USA: 2 n^{gamma rho - 1} (1 - rho)(1 + (n-1) rho).
@@ -82,7 +82,7 @@ def time_to_reach(rho_target: float, gamma: float, n: float, rho0: float, kind: 
     rho_target : float in [rho0, 1);  gamma : float >= 0;  n : float >= 2;  rho0 : float in (-1/(n-1), 1)
     kind : "SA" | "USA"
 
-    Returns the time (float, time units of THEORY.md).
+    Returns the time (float, time units of docs/theory.md).
     """
     kind = PARAMS["kind"].check(kind)
     n = _n(n)
@@ -137,7 +137,7 @@ def solve(gamma: float, n: float, rho0: float, t, kind: str = "SA") -> np.ndarra
     return eq.solve("SA" if kind.upper() == "SA" else "USA", beta, n, rho0, t)
 
 
-# ---- one attention layer at long context (THEORY.md section 10, F16) ------------------------------------------
+# ---- one attention layer at long context (docs/theory.md §10, F16) ------------------------------------------
 
 def one_layer_cosine(rho, gamma: float, n) -> np.ndarray | float:
     """Exact cosine between the output directions of one SA layer on equiangular unit inputs at cosine rho.

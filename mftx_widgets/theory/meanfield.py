@@ -1,4 +1,4 @@
-"""Mean-field continuity equation on the circle (THEORY.md sections 2, 4, 5): a spectral solver for a density.
+"""Mean-field continuity equation on the circle (docs/theory.md §2, 4, 5): a spectral solver for a density.
 
     d rho/dt + d/dtheta (rho V[rho]) = 0,   V = N / Z (SA) or N (USA),
     N(theta) = int e^{beta cos(theta' - theta)} sin(theta' - theta) rho(theta') dtheta',
@@ -42,7 +42,7 @@ def wrapped_cauchy(theta, r: float, psi: float = 0.0) -> np.ndarray:
     """Wrapped Cauchy density p(theta) = (1 - r^2) / (2 pi (1 - 2 r cos(theta - psi) + r^2)), 0 <= r < 1.
 
     Its mean resultant is r e^{i psi}; at beta = 0 the mean-field flow keeps it wrapped Cauchy with
-    r(t)^2 = r0^2 e^t / (1 - r0^2 + r0^2 e^t) (THEORY.md section 4). Same shape as theta.
+    r(t)^2 = r0^2 e^t / (1 - r0^2 + r0^2 e^t) (docs/theory.md §4). Same shape as theta.
     """
     r = v.real("r", r, low=0.0, high=1.0, high_open=True)
     psi = v.real("psi", psi)
@@ -51,7 +51,7 @@ def wrapped_cauchy(theta, r: float, psi: float = 0.0) -> np.ndarray:
 
 
 def wrapped_cauchy_r(t, r0: float) -> np.ndarray | float:
-    """r(t) of the beta = 0 mean-field flow from a wrapped Cauchy start with r0 (THEORY.md section 4, F8)."""
+    """r(t) of the beta = 0 mean-field flow from a wrapped Cauchy start with r0 (docs/theory.md §4, F8)."""
     r0 = v.real("r0", r0, low=0.0, high=1.0)
     tt = np.asarray(t, dtype=float)
     e = np.exp(tt)
@@ -88,7 +88,7 @@ def _check_rho(rho, name: str = "rho") -> np.ndarray:
 
 
 def velocity_field(rho, beta: float, kind: str = "SA") -> np.ndarray:
-    """Mean-field velocity V(theta_m) (M,) of the density rho (M,) on grid(M) (THEORY.md section 4)."""
+    """Mean-field velocity V(theta_m) (M,) of the density rho (M,) on grid(M) (docs/theory.md §4)."""
     kind = PARAMS["kind"].check(kind)
     beta = v.beta(beta, kind)
     arr = _check_rho(rho)
@@ -144,7 +144,7 @@ def solve_density(rho0: np.ndarray | Callable, beta: float, t, kind: str = "SA",
         SSP-RK3, positivity preserving: runs through cluster formation, at first-order accuracy)
 
     Spectral accuracy needs rho resolved on the grid: its Fourier coefficients should fall below round-off
-    by k = M/2 (for a wrapped Cauchy of radius r: r^{M/2} << 1e-16). THEORY.md F8: spectral M = 256 is within
+    by k = M/2 (for a wrapped Cauchy of radius r: r^{M/2} << 1e-16). docs/theory.md F8: spectral M = 256 is within
     1e-6 of the exact r(3) = 0.674984; upwind at M = 512 is off by about 2e-3. When clusters form the density
     stops being resolved; the spectral solver then raises (use more points or method="upwind").
     """

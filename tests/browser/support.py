@@ -1,6 +1,6 @@
 """Reusable helpers for real-browser widget tests (JupyterLab on loopback + headless Debian Chromium).
 
-Recipe: /work/shared/browser.md. Typical use::
+Recipe: the recipe in tests/browser/support.py. Typical use::
 
     with jupyterlab_server(root_dir) as server, chromium_page() as page:
         run_notebook(page, server, "nb.ipynb", marker="DONE")

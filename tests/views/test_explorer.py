@@ -184,7 +184,7 @@ def test_energy_warning_when_dt_too_large_and_not_otherwise(explorer):
     sa = explorer(n=30, seed=2, beta=4.0, dt=0.05, plot_interval=60.0)
     run_frames(sa, 200)
     assert sa.history.warning is None and len(sa.history) == 201
-    # with Q != I the energy need not increase (THEORY.md section 3): no check at all
+    # with Q != I the energy need not increase (docs/theory.md §3): no check at all
     q = np.diag([1.0, 0.5, 2.0])
     gen = explorer(model=mw.Attention(beta=1.0, Q=q), n=10)
     assert gen.history.check_energy is False and gen.params["d"] == 3
@@ -277,7 +277,7 @@ def test_lecturer_mode(explorer):
 
 
 def test_explorer_equiangular_start_overlays_theory(explorer):
-    # THEORY.md F2 through the explorer: SA, n = d = 10, beta = 2, rho0 = 0.5, RK4 dt = 0.01 up to T = 3
+    # docs/theory.md F2 through the explorer: SA, n = d = 10, beta = 2, rho0 = 0.5, RK4 dt = 0.01 up to T = 3
     ex = explorer(init="equiangular", n=10, d=10, rho0=0.5, beta=2.0, dt=0.01, plot_interval=60.0)
     run_frames(ex, 300)
     assert ex.sim.t == pytest.approx(3.0)

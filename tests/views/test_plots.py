@@ -12,7 +12,7 @@ from mftx_widgets.views import TrajectoryPlots
 
 
 def test_trajectory_plots_theory_overlay_and_click():
-    # THEORY.md F2: equiangular SA, n = d = 10, beta = 2, rho0 = 0.5: rho(3) = 0.99731, particles match to 1e-6
+    # docs/theory.md F2: equiangular SA, n = d = 10, beta = 2, rho0 = 0.5: rho(3) = 0.99731, particles match to 1e-6
     x0 = mw.initial.equiangular(10, 0.5)
     tr = mw.simulate(mw.Attention(beta=2.0), x0, t_max=3.0, dt=0.01, save_every=10)
     p = TrajectoryPlots(tr)
