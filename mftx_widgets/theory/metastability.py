@@ -17,10 +17,10 @@ import math
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from ..dynamics import Frames, observables
 from ..dynamics import _validate as v
-from ..dynamics import observables
 from ..dynamics.initial import from_angles
-from ..dynamics.integrate import Simulation, Trajectory
+from ..dynamics.integrate import Simulation
 from ..dynamics.models import Attention
 from . import circle
 
@@ -164,11 +164,11 @@ def cluster_start(centers, per_cluster: int = 1, spread: float = 0.0, seed: int 
 
 
 def metastable_run(theta0, beta: float, t_max: float, t_min: float = 1e-2, num: int = 60,
-                   kind: str = "SA") -> Trajectory:
+                   kind: str = "SA") -> Frames:
     """Phase-ODE run on the circle (d = 2) saved at t = 0 and num log-spaced times in [t_min, t_max].
 
     Adaptive DOP853 (rtol 1e-10) on dtheta/dt of section 4, so plateaus that last 1e4 time units cost little.
-    Returns a Trajectory (x: (num + 1, n, 2) unit vectors; method "phase-DOP853", dt = nan).
+    Returns Frames (x: (num + 1, n, 2) unit vectors; params beta, kind, method "phase-DOP853").
     """
     th0 = np.asarray(theta0, dtype=float)
     if th0.ndim != 1 or th0.size < 1 or not np.all(np.isfinite(th0)):
@@ -184,24 +184,27 @@ def metastable_run(theta0, beta: float, t_max: float, t_min: float = 1e-2, num: 
     if not sol.success:
         raise RuntimeError(f"phase ODE failed: {sol.message}")
     x = np.stack([from_angles(th) for th in sol.y.T])
-    return Trajectory(t=sol.t, x=x, model=Attention(beta=beta, kind=kind), dt=float("nan"), method="phase-DOP853")
+    return Frames(t=sol.t, x=x, title="phase ODE", params={"beta": beta, "kind": kind, "method": "phase-DOP853"})
 
 
 def staircase(traj, beta: float | None = None, tol: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Energy and cluster-count time series of a run, for a log-time plot.
 
-    traj : a Trajectory (beta defaults to traj.model.beta) or a pair (t (T,), x (T, n, d)).
+    traj : Frames (e.g. a Trajectory or metastable_run; beta defaults to traj.params["beta"]) or a pair
+    (t (T,), x (T, n, d)) with beta given.
     Returns t (T,), energy E_beta (T,) (observables.energy; beta <= 700), count (T,) int (observables.cluster_count
     with tol, default config.CLUSTER_TOL).
     """
-    if isinstance(traj, Trajectory):
+    if isinstance(traj, Frames):
         t, x = traj.t, traj.x
-        beta = traj.model.beta if beta is None else beta
+        beta = traj.params.get("beta") if beta is None else beta
+        if beta is None:
+            raise ValueError("beta must be given: the frames carry no params['beta']")
     else:
         try:
             t, x = traj
         except (TypeError, ValueError):
-            raise ValueError("traj must be a Trajectory or a pair (t, x) with x of shape (T, n, d)") from None
+            raise ValueError("traj must be Frames (a Trajectory) or a pair (t, x) with x of shape (T, n, d)") from None
         t, x = np.asarray(t, dtype=float), np.asarray(x, dtype=float)
         if x.ndim != 3 or t.shape != (x.shape[0],):
             raise ValueError(f"traj must be (t (T,), x (T, n, d)), got shapes {t.shape} and {x.shape}")
