@@ -177,6 +177,8 @@ def snapshots(frames: Frames, times: Sequence[float] | None = None, *, count: in
     if not isinstance(frames, Frames):
         raise ParameterError(f"frames must be a Frames or Trajectory, got {type(frames).__name__}")
     if times is None:
+        if int(count) < 1:
+            raise ParameterError(f"count must be an integer >= 1, got {count}")
         idx = np.unique(np.linspace(0, len(frames) - 1, int(count)).round().astype(int))
     else:
         idx = [int(np.argmin(np.abs(frames.t - float(s)))) for s in np.atleast_1d(times)]

@@ -100,6 +100,18 @@ def test_snapshot_picks_circle_or_sphere_and_snapshots_picks_nearest_times():
         figures.snapshots(run, times=(0.0, 1.0, 2.0), axes=axes)
     with pytest.raises(mw.ParameterError, match="Frames"):
         figures.snapshots(np.zeros((2, 3, 2)))
+    with pytest.raises(mw.ParameterError, match="count"):
+        figures.snapshots(run, count=0)
+
+
+def test_phase_diagram_plot_labels_its_axes_and_exposes_the_mesh():
+    pd = mw.phase_diagram([0.0, 1.0], [0.0, 1.0, 2.0], n=4, d=8, seeds=2, dt=0.5, executor="serial", progress=False)
+    fig, ax = _canvas(three=False)
+    assert figures.phase_diagram_plot(pd, ax=ax, colorbar=False) is ax
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("t", "beta") and len(fig.axes) == 1    # no colour bar
+    np.testing.assert_array_equal(ax.collections[0].get_array().reshape(2, 3), pd.probability.T)
+    with pytest.raises(mw.ParameterError, match="PhaseDiagram"):
+        figures.phase_diagram_plot("nope", ax=ax)
 
 
 def test_title_of_any_frames():
