@@ -197,7 +197,8 @@ def staircase(traj, beta: float | None = None, tol: float | None = None) -> tupl
     """
     if isinstance(traj, Frames):
         t, x = traj.t, traj.x
-        beta = traj.params.get("beta") if beta is None else beta
+        if beta is None:
+            beta = traj.params.get("beta", getattr(getattr(traj, "model", None), "beta", None))
         if beta is None:
             raise ValueError("beta must be given: the frames carry no params['beta']")
     else:
