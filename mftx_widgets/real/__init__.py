@@ -13,7 +13,7 @@ downloaded at run time. The forward pass is written out below (post-LN BERT):
 ``output_hidden_states``; ``embed`` is the sentence embedding of sentence-transformers (mean of h^6 over the
 real tokens, L2-normalised).
 
-Compare with the idealised model of THEORY.md section 2 (dx_i/dt = P_x sum_j A_ij x_j,
+Compare with the idealised model of docs/theory.md §2 (dx_i/dt = P_x sum_j A_ij x_j,
 A_ij proportional to exp(beta <x_i, x_j>)): see ``attention_scale`` and ``effective_beta``.
 """
 
@@ -301,7 +301,7 @@ class MiniLM:
         return self.attention_scale * sq * self.config.head_dim / self.config.hidden_size
 
     def effective_beta(self, layer: int, h: np.ndarray) -> BetaFit:
-        """Fit each head's logits by the isotropic model of THEORY.md section 1, per head.
+        """Fit each head's logits by the isotropic model of docs/theory.md §1, per head.
 
         With x_i = h_i / |h_i| (h: the layer's input tokens, (T, d), no padding), c_ij = <x_i, x_j> and
         s_ij = <q_i, k_j> / sqrt(dh) the head's actual logits, the softmax over j is unchanged by a per-row

@@ -191,8 +191,8 @@ def staircase(traj, beta: float | None = None, tol: float | None = None) -> tupl
 
     traj : Frames (e.g. a Trajectory or metastable_run; beta defaults to traj.params["beta"]) or a pair
     (t (T,), x (T, n, d)) with beta given.
-    Returns t (T,), energy E_beta (T,) (observables.energy; beta <= config.MAX_EXP_ARG), count (T,) int (observables.cluster_count
-    with tol, default config.CLUSTER_TOL).
+    Returns t (T,), energy E_beta (T,) (observables.energy; beta <= config.MAX_EXP_ARG), count (T,) int
+    (observables.cluster_count with tol, default config.CLUSTER_TOL).
     """
     if isinstance(traj, Frames):
         t, x = traj.t, traj.x

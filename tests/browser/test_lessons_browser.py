@@ -1,4 +1,4 @@
-"""Lessons in a real browser (headless Debian Chromium, recipe /work/shared/browser.md).
+"""Lessons in a real browser (headless Debian Chromium, recipe the recipe in tests/browser/support.py).
 
 1. Lessons 01 and 03 run to the end in JupyterLab ("Run All Cells"): no widget errors, every 3D canvas
    drew, Play advances the simulation in the kernel; screenshots go to test-artifacts/.

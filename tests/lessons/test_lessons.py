@@ -1,7 +1,7 @@
 """Execute every lesson (01-06) in a fresh kernel and check the quantitative claim it prints.
 
 Each lesson prints lines ``CLAIM <name> = <number>``; the expected values and tolerances below are the
-facts of THEORY.md (section 9), written here independently of the lesson code. Also checked: no error
+facts of docs/theory.md (section 9), written here independently of the lesson code. Also checked: no error
 output, the end marker, real widgets in the stored widget state, and the lesson format (no stored
 outputs, RISE slide metadata on every cell, hidden solutions, predict / try-this prompts, a static
 figure before every live widget).
@@ -23,7 +23,7 @@ TIMEOUT = 240  # seconds per cell; a whole lesson takes 15-35 s on 2 shared core
 
 CLAIM_RE = re.compile(r"^CLAIM (\w+) = (\S+)\s*$", re.M)
 
-# name -> {claim: (check, description)}; tolerances from THEORY.md
+# name -> {claim: (check, description)}; tolerances from docs/theory.md
 EXPECTED = {
     "01_tokens_as_particles": {
         # F12: E_beta non-decreasing along USA; dE/dt = (1/n) sum |dx_i/dt|^2 to the time-stepping error (1e-4)
