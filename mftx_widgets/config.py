@@ -24,3 +24,26 @@ NEIGHBOR_MIN_BETA = 50.0
 #: a relative decrease of E_beta between two recorded states larger than this counts as a violation of its
 #: monotonicity (dynamics.monitor: the step dt is too large).
 ENERGY_RTOL = 1e-9
+#: the harmonic paths (Fourier modes on the circle, spherical harmonics on S^2; dynamics/_kernels/fourier.py and
+#: harmonics.py) truncate the expansion of e^{beta <x, y>} so that each row's velocity is within
+#: HARMONIC_TOL times its velocity scale sum_j A_ij |x_j| of the exact one (float64 arithmetic inside).
+HARMONIC_TOL = 1e-12
+#: rows whose scaled weight sum e^{-beta} sum_j e^{beta <x_i, x_j>} / n is below HARMONIC_MIN_MASS (a token far
+#: from almost all the mass: rounding is amplified by up to 1 / mass) are recomputed by the dense row kernel.
+HARMONIC_MIN_MASS = 1e-2
+#: largest expansion order K (Fourier) / degree L (harmonics) the dispatcher considers; beyond it dense or cells.
+HARMONIC_MAX_ORDER = 120
+#: the dispatcher considers the harmonic paths for beta <= HARMONIC_MAX_BETA only (above it the cells win and
+#: the fallback rows of HARMONIC_MIN_MASS become common).
+HARMONIC_MAX_BETA = 30.0
+#: the harmonic paths need unit rows: used only when max(1, beta) * max_i | |x_i|^2 - 1 | <= this (per dtype).
+HARMONIC_UNIT_TOL = {"float64": 1e-12, "float32": 1e-5}
+#: cost model of dispatch.cheapest_mode (seconds per unit of work, one core, measured by benchmarks/bench_harmonic.py):
+#: dense: COST_DENSE[d == 2 or 3] * n^2 pairs; fourier: COST_FOURIER * n * (K + 1) (+ COST_FIXED);
+#: harmonics: COST_HARMONIC * n * (L + 1)(L + 2) / 2 (+ COST_FIXED); cells: the dense cost times
+#: COST_CELLS * NEIGHBOR_TAIL / beta (the fraction of pairs inside the cut-off cap, uniform tokens).
+COST_DENSE = {2: 1.4e-9, 3: 1.05e-9}
+COST_FOURIER = 4e-9
+COST_HARMONIC = 6e-9
+COST_CELLS = 1.0
+COST_FIXED = 5e-5
