@@ -38,12 +38,15 @@ HARMONIC_MAX_ORDER = 120
 HARMONIC_MAX_BETA = 30.0
 #: the harmonic paths need unit rows: used only when max(1, beta) * max_i | |x_i|^2 - 1 | <= this (per dtype).
 HARMONIC_UNIT_TOL = {"float64": 1e-12, "float32": 1e-5}
-#: cost model of dispatch.cheapest_mode (seconds per unit of work, one core, measured by benchmarks/bench_harmonic.py):
-#: dense: COST_DENSE[d == 2 or 3] * n^2 pairs; fourier: COST_FOURIER * n * (K + 1) (+ COST_FIXED);
-#: harmonics: COST_HARMONIC * n * (L + 1)(L + 2) / 2 (+ COST_FIXED); cells: the dense cost times
-#: COST_CELLS * NEIGHBOR_TAIL / beta (the fraction of pairs inside the cut-off cap, uniform tokens).
-COST_DENSE = {2: 1.4e-9, 3: 1.05e-9}
-COST_FOURIER = 4e-9
-COST_HARMONIC = 6e-9
+#: cost model of dispatch.cheapest_mode (seconds on one core, measured by benchmarks/bench_harmonic.py):
+#: dense: COST_DENSE[(d, dtype)] * n^2 pairs (halved by COST_PARALLEL when the thread policy runs it in parallel);
+#: fourier: COST_FIXED + COST_FOURIER * (n + COST_N0) * (K + 1); harmonic: COST_FIXED + COST_HARMONIC *
+#: (n + COST_N0) * (L + 1)(L + 2) / 2 (their float64 arithmetic costs the same for float32 states);
+#: cells: the dense cost times COST_CELLS * NEIGHBOR_TAIL / beta (the fraction of pairs in the cut-off cap).
+COST_DENSE = {(2, "float64"): 1.6e-9, (2, "float32"): 1.3e-9, (3, "float64"): 4.7e-10, (3, "float32"): 1.8e-10}
+COST_PARALLEL = 1.8
+COST_FOURIER = 8e-10
+COST_HARMONIC = 1.5e-9
 COST_CELLS = 1.0
-COST_FIXED = 5e-5
+COST_FIXED = 3e-5
+COST_N0 = 100

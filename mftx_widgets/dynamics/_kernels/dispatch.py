@@ -2,11 +2,22 @@
 
     Mode.BETA0  beta = 0, Q = K = V = I: every weight is 1/n, attn_i = mean_j x_j for all i (numpy, O(n d))
     Mode.CELLS  d = 3, Q = K = V = I, large n and beta: the neighbour cell-list kernel (neighbors.py)
+    Mode.FOURIER  d = 2, Q = K = V = I, moderate beta: Fourier moments, O(n K) (fourier.py)
+    Mode.HARMONIC d = 3, Q = K = V = I, moderate beta: spherical-harmonic moments, O(n L^2) (harmonics.py)
     Mode.SELF3  d = 3, Q = K = V = I: the unrolled streaming kernel (dense.py)
     Mode.CHUNK  other d < BLAS_MIN_D (or general Q, K, V): chunks of scores kept in L1 (dense.py)
     Mode.TILE   d >= BLAS_MIN_D: BLAS tiles with a fused exp pass (dense.py)
 
 Every dense mode has a serial and a parallel (prange) driver; policy.use_parallel picks one.
+
+Cost model (cheapest_mode; coefficients in config, measured by benchmarks/bench_harmonic.py on one core):
+    dense     COST_DENSE[(d, dtype)] n^2, / COST_PARALLEL if use_parallel(n)   (d = 2, 3; other d: dense only)
+    cells     the dense cost times COST_CELLS NEIGHBOR_TAIL / beta  (only where the measured rule of NEIGHBOR_MIN_N
+              and NEIGHBOR_MIN_BETA allows it: its cost grows back to dense when the tokens cluster)
+    fourier   COST_FIXED + COST_FOURIER (n + COST_N0) (K + 1),    K = fourier.fourier_order(beta)
+    harmonic  COST_FIXED + COST_HARMONIC (n + COST_N0) (L + 1)(L + 2) / 2,   L = harmonics.harmonic_degree(beta)
+The two moment paths need Q = K = V = I, beta <= HARMONIC_MAX_BETA and unit rows (max(1, beta) |  |x|^2 - 1 |
+<= HARMONIC_UNIT_TOL, checked per call in O(n)); all paths agree with the dense kernel to HARMONIC_TOL.
 """
 
 from __future__ import annotations
@@ -15,9 +26,12 @@ from enum import Enum
 
 import numpy as np
 
+from ... import config as cfg
 from ...config import BLAS_MIN_D, NEIGHBOR_MIN_BETA, NEIGHBOR_MIN_N
 from ..models import Attention
 from .dense import _chunk_parallel, _chunk_rows, _self3_parallel, _self3_rows, _tile_parallel, _tile_rows
+from .fourier import fourier_attention_into, fourier_order
+from .harmonics import harmonic_attention_into, harmonic_degree
 from .neighbors import attention_cutoff_into
 from .policy import _blocks, _SingleThreadBlas, use_parallel
 
@@ -30,6 +44,8 @@ class Mode(str, Enum):
     SELF3 = "self3"
     CHUNK = "chunk"
     TILE = "tile"
+    FOURIER = "fourier"
+    HARMONIC = "harmonic"
 
 
 def dense_mode(model: Attention, d: int) -> Mode:
@@ -40,12 +56,54 @@ def dense_mode(model: Attention, d: int) -> Mode:
 
 
 def pick_mode(model: Attention, n: int, d: int) -> Mode:
-    """The mode the policy uses for n tokens in dimension d (BETA0, then CELLS, then the dense kernel)."""
+    """The mode the policy uses for n tokens in dimension d (BETA0, else the cheapest exact path by the cost model)."""
     if model.beta == 0.0 and model.identity:
         return Mode.BETA0
+    return cheapest_mode(model, n, d)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# cost model: dense vs neighbour cells vs the moment (Fourier / spherical-harmonic) expansions
+# ---------------------------------------------------------------------------------------------------------
+def moment_mode(model: Attention, d: int) -> tuple[Mode, int] | None:
+    """(FOURIER, K) for d = 2 or (HARMONIC, L) for d = 3 when the moment path applies to the model, else None."""
+    if not model.identity or d not in (2, 3) or model.beta > cfg.HARMONIC_MAX_BETA:
+        return None
+    order = fourier_order(model.beta) if d == 2 else harmonic_degree(model.beta)
+    if order is None:
+        return None
+    return (Mode.FOURIER, order) if d == 2 else (Mode.HARMONIC, order)
+
+
+def path_costs(model: Attention, n: int, d: int, moments: bool = True) -> dict[Mode, float]:
+    """Estimated seconds (one core) of every exact path available for n tokens in dimension d (module docstring).
+
+    The dense kernel is always there (its cost is only modelled for d = 2, 3: elsewhere it is the only path)."""
+    dense = dense_mode(model, d)
+    costs = {dense: cfg.COST_DENSE.get((d, model.dtype), 1e-9 * d) * float(n) * n}
+    if d in (2, 3) and n >= cfg.PARALLEL_MIN_N and use_parallel(n):
+        costs[dense] /= cfg.COST_PARALLEL
     if d == 3 and model.identity and n >= NEIGHBOR_MIN_N and model.beta >= NEIGHBOR_MIN_BETA:
-        return Mode.CELLS
-    return dense_mode(model, d)
+        costs[Mode.CELLS] = costs[dense] * min(1.0, cfg.COST_CELLS * cfg.NEIGHBOR_TAIL / model.beta)
+    found = moment_mode(model, d) if moments else None
+    if found is not None:
+        mode, order = found
+        m = n + cfg.COST_N0
+        work = m * (order + 1) if mode is Mode.FOURIER else m * (order + 1) * (order + 2) / 2
+        costs[mode] = cfg.COST_FIXED + (cfg.COST_FOURIER if mode is Mode.FOURIER else cfg.COST_HARMONIC) * work
+    return costs
+
+
+def cheapest_mode(model: Attention, n: int, d: int, moments: bool = True) -> Mode:
+    """The path of least estimated cost (path_costs); moments=False leaves out the Fourier / harmonic paths."""
+    costs = path_costs(model, n, d, moments)
+    return min(costs, key=costs.get)
+
+
+def unit_enough(model: Attention, x: np.ndarray) -> bool:
+    """True when the rows are unit enough for the moment paths: max(1, beta) max_i | |x_i|^2 - 1 | <= tol."""
+    dev = float(np.max(np.abs(np.einsum("ij,ij->i", x, x, dtype=np.float64) - 1.0))) if len(x) else 0.0
+    return max(1.0, model.beta) * dev <= cfg.HARMONIC_UNIT_TOL[model.dtype]
 
 
 def _beta0_into(x: np.ndarray, out: np.ndarray, project: bool) -> np.ndarray:
@@ -63,13 +121,17 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     mode=None and parallel=None apply the policy (pick_mode, use_parallel). A forced parallel=True / False
     keeps the kernels (never BETA0): the dense kernel of dense_mode, or CELLS where pick_mode chooses it.
     mode forces a path: "cells" (d = 3, Q = K = V = I; drops pairs with relative weight < e^-37, error
-    <= 2 n e^-37 per unit velocity scale, neighbors.py), "self3" (d = 3, identity), "chunk", "tile" or "beta0".
+    <= 2 n e^-37 per unit velocity scale, neighbors.py), "self3" (d = 3, identity), "chunk", "tile" or "beta0",
+    "fourier" (d = 2) / "harmonic" (d = 3): Q = K = V = I, the directions x / |x| are used, error <= HARMONIC_TOL
+    per unit velocity scale. The policy picks the moment paths only for unit rows (unit_enough) and parallel=None.
     """
     n, d = x.shape
     if mode is None:
         mode = pick_mode(model, n, d)
         if mode is Mode.BETA0 and parallel is not None:    # forced paths stay kernels
             mode = dense_mode(model, d)
+        if mode in (Mode.FOURIER, Mode.HARMONIC) and (parallel is not None or not unit_enough(model, x)):
+            mode = cheapest_mode(model, n, d, moments=False)
     else:
         mode = Mode(mode)
         if mode is Mode.SELF3 and not (d == 3 and model.identity):
@@ -78,6 +140,12 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
         return _beta0_into(x, out, project)
     if mode is Mode.CELLS:
         attention_cutoff_into(model, x, out, project)
+        return out
+    if mode is Mode.FOURIER:
+        fourier_attention_into(model, x, out, project)
+        return out
+    if mode is Mode.HARMONIC:
+        harmonic_attention_into(model, x, out, project)
         return out
     dt = x.dtype
     usa = model.kind == "USA"
