@@ -38,7 +38,7 @@ import math
 
 import numba as nb
 import numpy as np
-from scipy.special import spherical_in
+from scipy.special import ive, spherical_in
 
 from ...config import HARMONIC_MAX_ORDER, HARMONIC_MIN_MASS, HARMONIC_TOL
 from ..models import Attention
@@ -50,8 +50,12 @@ BLOCK = 128
 
 
 def _scaled_il(beta: float, lmax: int) -> np.ndarray:
-    """i~_l = e^{-beta} i_l(beta) for l = 0..lmax (float64; i~_0(0) = 1)."""
-    return spherical_in(np.arange(lmax + 1), float(beta)) * math.exp(-float(beta))
+    """i~_l = e^{-beta} i_l(beta) = sqrt(pi / (2 beta)) ive(l + 1/2, beta) for l = 0..lmax (float64; no overflow;
+    beta = 0: i~_0 = 1, the rest 0)."""
+    ls = np.arange(lmax + 1)
+    if beta == 0.0:
+        return spherical_in(ls, 0.0)
+    return math.sqrt(math.pi / (2.0 * beta)) * ive(ls + 0.5, float(beta))
 
 
 @functools.lru_cache(maxsize=512)
