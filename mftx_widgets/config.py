@@ -36,8 +36,6 @@ HARMONIC_MAX_ORDER = 120
 #: the dispatcher considers the harmonic paths for beta <= HARMONIC_MAX_BETA only (above it the cells win and
 #: the fallback rows of HARMONIC_MIN_MASS become common).
 HARMONIC_MAX_BETA = 30.0
-#: the harmonic paths need unit rows: used only when max(1, beta) * max_i | |x_i|^2 - 1 | <= this (per dtype).
-HARMONIC_UNIT_TOL = {"float64": 1e-12, "float32": 1e-5}
 #: cost model of dispatch.cheapest_mode (seconds on one core, measured by benchmarks/bench_harmonic.py):
 #: dense: COST_DENSE[(d, dtype)] * n^2 pairs (halved by COST_PARALLEL when the thread policy runs it in parallel);
 #: fourier: COST_FIXED + COST_FOURIER * (n + COST_N0) * (K + 1); harmonic: COST_FIXED + COST_HARMONIC *
@@ -50,3 +48,7 @@ COST_HARMONIC = 1.5e-9
 COST_CELLS = 1.0
 COST_FIXED = 3e-5
 COST_N0 = 100
+#: rows off the unit sphere (the inner stages of a Runge-Kutta step) cost the moment paths 1 + COST_RADIAL * P
+#: times more, P the order of the radial (Bessel multiplication theorem) series; above HARMONIC_MAX_RADIAL: dense.
+HARMONIC_MAX_RADIAL = 8
+COST_RADIAL = 0.75

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import ive
 
 import mftx_widgets as mw
 from mftx_widgets.config import HARMONIC_MIN_MASS, HARMONIC_TOL
@@ -99,17 +100,33 @@ def test_lone_token_row_is_recomputed_densely() -> None:
 
 @pytest.mark.parametrize("beta", [0.0, 1e-7, 0.5, 1.0, 3.0, 5.0, 12.0, 30.0])
 def test_bessel_series_reproduce_the_kernel(beta: float) -> None:
-    """The truncated series of fourier_coefficients against numpy's exp on a grid of phi:
-    e^{beta (cos phi - 1)} (1, cos phi, sin phi) within the stated tail bound 2 T_K (T_K <= tol min_mass / 5)."""
+    """The series truncated at K = fourier_order(beta) against numpy's exp on a grid of phi:
+    sum_{k <= K} eps_k I~_k cos k phi = e^{beta (cos phi - 1)} within the stated tail tol min_mass / 4."""
     order = fourier.fourier_order(beta)
-    dc, cc, sc = fourier.fourier_coefficients(beta, order)
-    phi = np.linspace(-np.pi, np.pi, 721)
     k = np.arange(order + 1)[:, None]
-    w = np.exp(beta * (np.cos(phi) - 1.0))
-    bound = 2.0 * HARMONIC_TOL * HARMONIC_MIN_MASS / 5.0 + 1e-15
-    assert np.abs(dc @ np.cos(k * phi) - w).max() <= bound
-    assert np.abs(cc @ np.cos(k * phi) - w * np.cos(phi)).max() <= bound
-    assert np.abs(sc @ np.sin(k * phi) - w * np.sin(phi)).max() <= bound
+    coef = np.where(k[:, 0] == 0, 1.0, 2.0) * ive(k[:, 0], beta)
+    phi = np.linspace(-np.pi, np.pi, 721)
+    assert np.abs(coef @ np.cos(k * phi) - np.exp(beta * (np.cos(phi) - 1.0))).max() \
+        <= HARMONIC_TOL * HARMONIC_MIN_MASS / 4.0 + 1e-15
+
+
+@pytest.mark.parametrize("kind", ["SA", "USA"])
+def test_rows_off_the_circle_are_exact(kind: str) -> None:
+    """Rows with | |x|^2 - 1 | up to 1e-4, 6e-4 (a Runge-Kutta stage at dt = 0.05) and 1e-2: the radial series
+    makes the kernel agree with the dense oracle at exactly these rows (scores beta <x_i, x_j> unnormalised)."""
+    rng = np.random.default_rng(16)
+    for spread in (1e-4, 6e-4, 1e-2):
+        for name, x in starts(rng, 200, 2).items():
+            y = x * np.sqrt(1.0 + spread * rng.uniform(-1.0, 1.0, (len(x), 1)))
+            for beta in (0.0, 1.0, 5.0, 10.0, 30.0):
+                if fourier.fourier_plan(beta, fourier.spread_of(y)) is None:
+                    assert beta * spread > 0.1          # only far off the circle at large beta
+                    continue
+                model = mw.Attention(beta=beta, kind=kind)
+                for project in (True, False):
+                    out = np.empty_like(y)
+                    fourier.fourier_attention_into(model, y, out, project)
+                    check_rows(out, y, beta, kind, project, TOL64, name)
 
 
 def test_fourier_order_grows_like_beta_and_stops_at_the_cap() -> None:
@@ -117,6 +134,9 @@ def test_fourier_order_grows_like_beta_and_stops_at_the_cap() -> None:
     ks = [fourier.fourier_order(b) for b in (0.0, 0.5, 1.0, 5.0, 10.0, 30.0, 100.0)]
     assert ks[0] == 1 and ks == sorted(ks)
     assert fourier.fourier_order(5000.0) is None
+    ps = [fourier.radial_order(5.0, s, 22) for s in (0.0, 1e-16, 1e-8, 1e-4, 1e-2)]
+    assert ps[:2] == [0, 0] and ps == sorted(ps) and ps[-1] >= 3
+    assert fourier.radial_order(30.0, 0.5, 46) is None
 
 
 def test_forced_fourier_mode_needs_d2_identity() -> None:

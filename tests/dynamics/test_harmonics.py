@@ -18,7 +18,7 @@ from scipy.special import eval_legendre, sph_harm_y, spherical_in
 import mftx_widgets as mw
 from mftx_widgets.config import HARMONIC_MIN_MASS, HARMONIC_TOL
 from mftx_widgets.dynamics import reference
-from mftx_widgets.dynamics._kernels import dispatch, harmonics
+from mftx_widgets.dynamics._kernels import dispatch, fourier, harmonics
 
 TOL64 = 1e-10
 TOL32 = 1e-6
@@ -128,13 +128,51 @@ def test_addition_theorem() -> None:
 @pytest.mark.parametrize("beta", [0.0, 1e-7, 0.5, 1.0, 4.0, 10.0, 30.0])
 def test_bessel_series_reproduce_the_kernel(beta: float) -> None:
     """sum_{l <= L} (2l + 1) i~_l(beta) P_l(t) against numpy's e^{beta (t - 1)} on a grid of t, within the stated
-    tail T_L <= tol min_mass / 2 (i~_l from scipy's spherical_in, P_l from eval_legendre)."""
+    tail T_L <= tol min_mass / 4 (i~_l from scipy's spherical_in, P_l from eval_legendre)."""
     degree = harmonics.harmonic_degree(beta)
     ls = np.arange(degree + 1)
     coef = (2 * ls + 1) * spherical_in(ls, beta) * math.exp(-beta)
     t = np.linspace(-1.0, 1.0, 401)
     series = coef @ eval_legendre(ls[:, None], t[None, :])
-    assert np.abs(series - np.exp(beta * (t - 1.0))).max() <= HARMONIC_TOL * HARMONIC_MIN_MASS / 2 + 1e-15
+    assert np.abs(series - np.exp(beta * (t - 1.0))).max() <= HARMONIC_TOL * HARMONIC_MIN_MASS / 4 + 1e-15
+
+
+def test_solid_harmonics_and_radial_moments() -> None:
+    """Moments of an unnormalised point y = r u: the recurrence gives r^l times the unit values (solid harmonics),
+    the radial weights A^p = (r^2 - 1)^p and the value weights y_a multiply them."""
+    rng = np.random.default_rng(17)
+    degree, radial = 25, 3
+    off, _, _, _, deg = harmonics.recurrence_tables(degree)
+    u = rng.standard_normal(3)
+    u /= np.linalg.norm(u)
+    cu, su = harmonics.harmonic_moments(u[None], degree)
+    for r in (0.9, 1.0003, 1.3):
+        cy, sy = harmonics.harmonic_moments(r * u[None], degree, radial)
+        for p in range(radial + 1):
+            for a in range(4):
+                w = (r * r - 1.0) ** p * (1.0 if a == 0 else r * u[a - 1])
+                want_c, want_s = w * r ** deg * cu[0], w * r ** deg * su[0]
+                big = 1e-12 * (1.0 + np.abs(want_c).max())
+                assert np.abs(cy[4 * p + a] - want_c).max() <= big and np.abs(sy[4 * p + a] - want_s).max() <= big
+
+
+@pytest.mark.parametrize("kind", ["SA", "USA"])
+def test_rows_off_the_sphere_are_exact(kind: str) -> None:
+    """Rows with | |x|^2 - 1 | up to 1e-4, 6e-4 (a Runge-Kutta stage at dt = 0.05) and 1e-2 agree with the dense
+    oracle at exactly these rows (scores beta <x_i, x_j> unnormalised), attn and P_x attn."""
+    rng = np.random.default_rng(18)
+    for spread in (1e-4, 6e-4, 1e-2):
+        for name, x in starts(rng, 150).items():
+            y = x * np.sqrt(1.0 + spread * rng.uniform(-1.0, 1.0, (len(x), 1)))
+            for beta in (0.0, 1.0, 4.0, 10.0, 30.0):
+                if harmonics.harmonic_plan(beta, fourier.spread_of(y)) is None:
+                    assert beta * spread > 0.1
+                    continue
+                model = mw.Attention(beta=beta, kind=kind)
+                for project in (True, False):
+                    out = np.empty_like(y)
+                    harmonics.harmonic_attention_into(model, y, out, project)
+                    check_rows(out, y, beta, kind, project, TOL64, name)
 
 
 def test_lone_token_row_is_recomputed_densely() -> None:

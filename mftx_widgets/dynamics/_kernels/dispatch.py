@@ -14,10 +14,11 @@ Cost model (cheapest_mode; coefficients in config, measured by benchmarks/bench_
     dense     COST_DENSE[(d, dtype)] n^2, / COST_PARALLEL if use_parallel(n)   (d = 2, 3; other d: dense only)
     cells     the dense cost times COST_CELLS NEIGHBOR_TAIL / beta  (only where the measured rule of NEIGHBOR_MIN_N
               and NEIGHBOR_MIN_BETA allows it: its cost grows back to dense when the tokens cluster)
-    fourier   COST_FIXED + COST_FOURIER (n + COST_N0) (K + 1),    K = fourier.fourier_order(beta)
-    harmonic  COST_FIXED + COST_HARMONIC (n + COST_N0) (L + 1)(L + 2) / 2,   L = harmonics.harmonic_degree(beta)
-The two moment paths need Q = K = V = I, beta <= HARMONIC_MAX_BETA and unit rows (max(1, beta) |  |x|^2 - 1 |
-<= HARMONIC_UNIT_TOL, checked per call in O(n)); all paths agree with the dense kernel to HARMONIC_TOL.
+    fourier   COST_FIXED + COST_FOURIER (n + COST_N0) (K + 1) (1 + COST_RADIAL P),    (K, P) = fourier_plan
+    harmonic  COST_FIXED + COST_HARMONIC (n + COST_N0) (L + 1)(L + 2) / 2 (1 + COST_RADIAL P),  (L, P) = harmonic_plan
+where P is the radial order for rows off the sphere (spread = max | |x|^2 - 1 |, measured per call in O(n); 0 on
+the sphere). The moment paths need Q = K = V = I and beta <= HARMONIC_MAX_BETA; every path agrees with the dense
+kernel to HARMONIC_TOL (fourier.py, harmonics.py).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from ... import config as cfg
 from ...config import BLAS_MIN_D, NEIGHBOR_MIN_BETA, NEIGHBOR_MIN_N
 from ..models import Attention
 from .dense import _chunk_parallel, _chunk_rows, _self3_parallel, _self3_rows, _tile_parallel, _tile_rows
-from .fourier import fourier_attention_into, fourier_order
-from .harmonics import harmonic_attention_into, harmonic_degree
+from .fourier import fourier_attention_into, fourier_plan, spread_of
+from .harmonics import harmonic_attention_into, harmonic_plan
 from .neighbors import attention_cutoff_into
 from .policy import _blocks, _SingleThreadBlas, use_parallel
 
@@ -55,27 +56,28 @@ def dense_mode(model: Attention, d: int) -> Mode:
     return Mode.SELF3 if (d == 3 and model.identity) else Mode.CHUNK
 
 
-def pick_mode(model: Attention, n: int, d: int) -> Mode:
-    """The mode the policy uses for n tokens in dimension d (BETA0, else the cheapest exact path by the cost model)."""
+def pick_mode(model: Attention, n: int, d: int, spread: float = 0.0) -> Mode:
+    """The mode the policy uses for n tokens in dimension d (BETA0, else the cheapest exact path by the cost model;
+    spread = max | |x|^2 - 1 | of the rows, 0 on the sphere)."""
     if model.beta == 0.0 and model.identity:
         return Mode.BETA0
-    return cheapest_mode(model, n, d)
+    return cheapest_mode(model, n, d, spread=spread)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # cost model: dense vs neighbour cells vs the moment (Fourier / spherical-harmonic) expansions
 # ---------------------------------------------------------------------------------------------------------
-def moment_mode(model: Attention, d: int) -> tuple[Mode, int] | None:
-    """(FOURIER, K) for d = 2 or (HARMONIC, L) for d = 3 when the moment path applies to the model, else None."""
+def moment_plan(model: Attention, d: int, spread: float = 0.0) -> tuple[Mode, int, int] | None:
+    """(FOURIER, K, P) for d = 2 or (HARMONIC, L, P) for d = 3 when a moment path applies, else None."""
     if not model.identity or d not in (2, 3) or model.beta > cfg.HARMONIC_MAX_BETA:
         return None
-    order = fourier_order(model.beta) if d == 2 else harmonic_degree(model.beta)
-    if order is None:
+    plan = (fourier_plan if d == 2 else harmonic_plan)(model.beta, spread)
+    if plan is None:
         return None
-    return (Mode.FOURIER, order) if d == 2 else (Mode.HARMONIC, order)
+    return (Mode.FOURIER if d == 2 else Mode.HARMONIC, *plan)
 
 
-def path_costs(model: Attention, n: int, d: int, moments: bool = True) -> dict[Mode, float]:
+def path_costs(model: Attention, n: int, d: int, moments: bool = True, spread: float = 0.0) -> dict[Mode, float]:
     """Estimated seconds (one core) of every exact path available for n tokens in dimension d (module docstring).
 
     The dense kernel is always there (its cost is only modelled for d = 2, 3: elsewhere it is the only path)."""
@@ -85,25 +87,19 @@ def path_costs(model: Attention, n: int, d: int, moments: bool = True) -> dict[M
         costs[dense] /= cfg.COST_PARALLEL
     if d == 3 and model.identity and n >= NEIGHBOR_MIN_N and model.beta >= NEIGHBOR_MIN_BETA:
         costs[Mode.CELLS] = costs[dense] * min(1.0, cfg.COST_CELLS * cfg.NEIGHBOR_TAIL / model.beta)
-    found = moment_mode(model, d) if moments else None
+    found = moment_plan(model, d, spread) if moments else None
     if found is not None:
-        mode, order = found
-        m = n + cfg.COST_N0
+        mode, order, radial = found
+        m = (n + cfg.COST_N0) * (1.0 + cfg.COST_RADIAL * radial)
         work = m * (order + 1) if mode is Mode.FOURIER else m * (order + 1) * (order + 2) / 2
         costs[mode] = cfg.COST_FIXED + (cfg.COST_FOURIER if mode is Mode.FOURIER else cfg.COST_HARMONIC) * work
     return costs
 
 
-def cheapest_mode(model: Attention, n: int, d: int, moments: bool = True) -> Mode:
+def cheapest_mode(model: Attention, n: int, d: int, moments: bool = True, spread: float = 0.0) -> Mode:
     """The path of least estimated cost (path_costs); moments=False leaves out the Fourier / harmonic paths."""
-    costs = path_costs(model, n, d, moments)
+    costs = path_costs(model, n, d, moments, spread)
     return min(costs, key=costs.get)
-
-
-def unit_enough(model: Attention, x: np.ndarray) -> bool:
-    """True when the rows are unit enough for the moment paths: max(1, beta) max_i | |x_i|^2 - 1 | <= tol."""
-    dev = float(np.max(np.abs(np.einsum("ij,ij->i", x, x, dtype=np.float64) - 1.0))) if len(x) else 0.0
-    return max(1.0, model.beta) * dev <= cfg.HARMONIC_UNIT_TOL[model.dtype]
 
 
 def _beta0_into(x: np.ndarray, out: np.ndarray, project: bool) -> np.ndarray:
@@ -122,15 +118,18 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     keeps the kernels (never BETA0): the dense kernel of dense_mode, or CELLS where pick_mode chooses it.
     mode forces a path: "cells" (d = 3, Q = K = V = I; drops pairs with relative weight < e^-37, error
     <= 2 n e^-37 per unit velocity scale, neighbors.py), "self3" (d = 3, identity), "chunk", "tile" or "beta0",
-    "fourier" (d = 2) / "harmonic" (d = 3): Q = K = V = I, the directions x / |x| are used, error <= HARMONIC_TOL
-    per unit velocity scale. The policy picks the moment paths only for unit rows (unit_enough) and parallel=None.
+    "fourier" (d = 2) / "harmonic" (d = 3): Q = K = V = I, error <= HARMONIC_TOL per unit velocity scale (rows
+    off the sphere too). The policy considers the moment paths only with parallel=None.
     """
     n, d = x.shape
+    spread = None
     if mode is None:
-        mode = pick_mode(model, n, d)
+        if parallel is None and model.identity and d in (2, 3) and 0.0 < model.beta <= cfg.HARMONIC_MAX_BETA:
+            spread = spread_of(x)
+        mode = pick_mode(model, n, d, spread=spread or 0.0)
         if mode is Mode.BETA0 and parallel is not None:    # forced paths stay kernels
             mode = dense_mode(model, d)
-        if mode in (Mode.FOURIER, Mode.HARMONIC) and (parallel is not None or not unit_enough(model, x)):
+        if mode in (Mode.FOURIER, Mode.HARMONIC) and spread is None:   # forced parallel: the dense kernels
             mode = cheapest_mode(model, n, d, moments=False)
     else:
         mode = Mode(mode)
@@ -142,10 +141,10 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
         attention_cutoff_into(model, x, out, project)
         return out
     if mode is Mode.FOURIER:
-        fourier_attention_into(model, x, out, project)
+        fourier_attention_into(model, x, out, project, spread=spread)
         return out
     if mode is Mode.HARMONIC:
-        harmonic_attention_into(model, x, out, project)
+        harmonic_attention_into(model, x, out, project, spread=spread)
         return out
     dt = x.dtype
     usa = model.kind == "USA"
