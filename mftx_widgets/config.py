@@ -48,6 +48,8 @@ COST_HARMONIC = 1.5e-9
 COST_CELLS = 1.0
 COST_FIXED = 3e-5
 COST_N0 = 100
+#: another path replaces the dense kernel only when its estimate is at least COST_MARGIN times cheaper.
+COST_MARGIN = 1.25
 #: rows off the unit sphere (the inner stages of a Runge-Kutta step) cost the moment paths 1 + COST_RADIAL * P
 #: times more, P the order of the radial (Bessel multiplication theorem) series; above HARMONIC_MAX_RADIAL: dense.
 HARMONIC_MAX_RADIAL = 8

@@ -16,9 +16,10 @@ Cost model (cheapest_mode; coefficients in config, measured by benchmarks/bench_
               and NEIGHBOR_MIN_BETA allows it: its cost grows back to dense when the tokens cluster)
     fourier   COST_FIXED + COST_FOURIER (n + COST_N0) (K + 1) (1 + COST_RADIAL P),    (K, P) = fourier_plan
     harmonic  COST_FIXED + COST_HARMONIC (n + COST_N0) (L + 1)(L + 2) / 2 (1 + COST_RADIAL P),  (L, P) = harmonic_plan
-where P is the radial order for rows off the sphere (spread = max | |x|^2 - 1 |, measured per call in O(n); 0 on
-the sphere). The moment paths need Q = K = V = I and beta <= HARMONIC_MAX_BETA; every path agrees with the dense
-kernel to HARMONIC_TOL (fourier.py, harmonics.py).
+P is the radial order for rows off the sphere (spread = max | |x|^2 - 1 |, measured per call in O(n); 0 on the
+sphere). Another path replaces dense only when estimated COST_MARGIN times cheaper. The moment paths need
+Q = K = V = I and beta <= HARMONIC_MAX_BETA; every path agrees with the dense kernel to HARMONIC_TOL (fourier.py,
+harmonics.py).
 """
 
 from __future__ import annotations
@@ -97,9 +98,13 @@ def path_costs(model: Attention, n: int, d: int, moments: bool = True, spread: f
 
 
 def cheapest_mode(model: Attention, n: int, d: int, moments: bool = True, spread: float = 0.0) -> Mode:
-    """The path of least estimated cost (path_costs); moments=False leaves out the Fourier / harmonic paths."""
+    """The path of least estimated cost (path_costs), if it is at least COST_MARGIN times cheaper than the dense
+    kernel (else the dense kernel: near a crossover the estimate is not that sharp); moments=False leaves out the
+    Fourier / harmonic paths."""
     costs = path_costs(model, n, d, moments, spread)
-    return min(costs, key=costs.get)
+    dense = dense_mode(model, d)
+    best = min(costs, key=costs.get)
+    return best if costs[best] * cfg.COST_MARGIN <= costs[dense] else dense
 
 
 def _beta0_into(x: np.ndarray, out: np.ndarray, project: bool) -> np.ndarray:
