@@ -41,15 +41,16 @@ HARMONIC_MAX_BETA = 30.0
 #: fourier: COST_FIXED + COST_FOURIER * (n + COST_N0) * (K + 1); harmonic: COST_FIXED + COST_HARMONIC *
 #: (n + COST_N0) * (L + 1)(L + 2) / 2 (their float64 arithmetic costs the same for float32 states);
 #: cells: the dense cost times COST_CELLS * NEIGHBOR_TAIL / beta (the fraction of pairs in the cut-off cap).
-COST_DENSE = {(2, "float64"): 1.6e-9, (2, "float32"): 1.3e-9, (3, "float64"): 4.7e-10, (3, "float32"): 1.8e-10}
+COST_DENSE = {(2, "float64"): 1.6e-9, (2, "float32"): 1.3e-9, (3, "float64"): 6e-10, (3, "float32"): 2.4e-10}
 COST_PARALLEL = 1.8
-COST_FOURIER = 8e-10
-COST_HARMONIC = 1.5e-9
+COST_FOURIER = 1.2e-9
+COST_HARMONIC = 2.2e-9
 COST_CELLS = 1.0
 COST_FIXED = 3e-5
 COST_N0 = 100
-#: another path replaces the dense kernel only when its estimate is at least COST_MARGIN times cheaper.
-COST_MARGIN = 1.25
+#: a moment path replaces dense (or cells) only when its estimate is at least COST_MARGIN times cheaper: the
+#: timings on a shared machine scatter by more than 10 %, and near a crossover little is lost.
+COST_MARGIN = 1.5
 #: rows off the unit sphere (the inner stages of a Runge-Kutta step) cost the moment paths 1 + COST_RADIAL * P
 #: times more, P the order of the radial (Bessel multiplication theorem) series; above HARMONIC_MAX_RADIAL: dense.
 HARMONIC_MAX_RADIAL = 8

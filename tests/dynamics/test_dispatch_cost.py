@@ -73,14 +73,14 @@ def test_pick_mode_by_cost() -> None:
         is Mode.CELLS
     assert dispatch.pick_mode(mw.Attention(beta=4.0, Q=2 * np.eye(3)), 10 ** 5, 3) is not Mode.HARMONIC
     assert dispatch.pick_mode(mw.Attention(beta=4.0), 10 ** 5, 4) is Mode.CHUNK
-    # the choice is the cheapest estimate if it beats dense by COST_MARGIN, else dense
+    # the choice: dense, cells where cheaper, a moment path where COST_MARGIN times cheaper than that
     for d in (2, 3):
-        dense = Mode.CHUNK if d == 2 else Mode.SELF3
         for n in (10, 300, 1000, 3000, 10 ** 5):
-            for beta in (1.0, 10.0, 30.0):
+            for beta in (1.0, 10.0, 30.0, 60.0):
                 costs = dispatch.path_costs(mw.Attention(beta=beta), n, d)
-                best = min(costs.values())
-                want = costs[dense] if best * cfg.COST_MARGIN > costs[dense] else best
+                base = min(c for mode, c in costs.items() if mode not in (Mode.FOURIER, Mode.HARMONIC))
+                mom = [c for mode, c in costs.items() if mode in (Mode.FOURIER, Mode.HARMONIC)]
+                want = mom[0] if mom and mom[0] * cfg.COST_MARGIN <= base else base
                 assert costs[dispatch.pick_mode(mw.Attention(beta=beta), n, d)] == want
 
 

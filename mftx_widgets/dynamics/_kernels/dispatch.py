@@ -17,7 +17,7 @@ Cost model (cheapest_mode; coefficients in config, measured by benchmarks/bench_
     fourier   COST_FIXED + COST_FOURIER (n + COST_N0) (K + 1) (1 + COST_RADIAL P),    (K, P) = fourier_plan
     harmonic  COST_FIXED + COST_HARMONIC (n + COST_N0) (L + 1)(L + 2) / 2 (1 + COST_RADIAL P),  (L, P) = harmonic_plan
 P is the radial order for rows off the sphere (spread = max | |x|^2 - 1 |, measured per call in O(n); 0 on the
-sphere). Another path replaces dense only when estimated COST_MARGIN times cheaper. The moment paths need
+sphere). A moment path is taken only when estimated COST_MARGIN times cheaper. The moment paths need
 Q = K = V = I and beta <= HARMONIC_MAX_BETA; every path agrees with the dense kernel to HARMONIC_TOL (fourier.py,
 harmonics.py).
 """
@@ -98,13 +98,17 @@ def path_costs(model: Attention, n: int, d: int, moments: bool = True, spread: f
 
 
 def cheapest_mode(model: Attention, n: int, d: int, moments: bool = True, spread: float = 0.0) -> Mode:
-    """The path of least estimated cost (path_costs), if it is at least COST_MARGIN times cheaper than the dense
-    kernel (else the dense kernel: near a crossover the estimate is not that sharp); moments=False leaves out the
-    Fourier / harmonic paths."""
+    """The path of least estimated cost (path_costs): the dense kernel, or the cells where cheaper (the measured
+    rule of config), or a moment path if at least COST_MARGIN times cheaper than those (its estimate is the less
+    sharp one near a crossover); moments=False leaves out the Fourier / harmonic paths."""
     costs = path_costs(model, n, d, moments, spread)
-    dense = dense_mode(model, d)
-    best = min(costs, key=costs.get)
-    return best if costs[best] * cfg.COST_MARGIN <= costs[dense] else dense
+    choice = dense_mode(model, d)
+    if Mode.CELLS in costs and costs[Mode.CELLS] < costs[choice]:
+        choice = Mode.CELLS
+    for mode in (Mode.FOURIER, Mode.HARMONIC):
+        if mode in costs and costs[mode] * cfg.COST_MARGIN <= costs[choice]:
+            choice = mode
+    return choice
 
 
 def _beta0_into(x: np.ndarray, out: np.ndarray, project: bool) -> np.ndarray:

@@ -186,15 +186,37 @@ def _moments3(xt, degree, radial, off, qmm, ra, rb, cm, sm):
                 for b in range(c):
                     fr[b] = q1[b] * zr[b]
                     fi[b] = q1[b] * zi[b]
-                for e in range(nw):
-                    we = w[e]
-                    sc = 0.0
-                    ss = 0.0
+                for k in range(radial + 1):
+                    e = 4 * k
+                    w0 = w[e]
+                    w1 = w[e + 1]
+                    w2 = w[e + 2]
+                    w3 = w[e + 3]
+                    c0 = 0.0
+                    c1 = 0.0
+                    c2 = 0.0
+                    c3 = 0.0
+                    s0 = 0.0
+                    s1 = 0.0
+                    s2 = 0.0
+                    s3 = 0.0
                     for b in range(c):
-                        sc += fr[b] * we[b]
-                        ss += fi[b] * we[b]
-                    cm[e, p] += sc
-                    sm[e, p] += ss
+                        c0 += fr[b] * w0[b]
+                        c1 += fr[b] * w1[b]
+                        c2 += fr[b] * w2[b]
+                        c3 += fr[b] * w3[b]
+                        s0 += fi[b] * w0[b]
+                        s1 += fi[b] * w1[b]
+                        s2 += fi[b] * w2[b]
+                        s3 += fi[b] * w3[b]
+                    cm[e, p] += c0
+                    cm[e + 1, p] += c1
+                    cm[e + 2, p] += c2
+                    cm[e + 3, p] += c3
+                    sm[e, p] += s0
+                    sm[e + 1, p] += s1
+                    sm[e + 2, p] += s2
+                    sm[e + 3, p] += s3
 
 
 @nb.njit(cache=True, fastmath=_FM, nogil=True)
