@@ -139,7 +139,7 @@ PARAMS: Mapping[str, Param] = _table(
     Param("init", str, "uniform", "initial configuration of the tokens", "start",
           choices=("uniform", "hemisphere", "equiangular", "polygon", "clusters"), aliases={"circle": "polygon"},
           control="dropdown", label="start"),
-    Param("n", int, 200, "number of tokens", "start", "tokens", low=1, span=(2, 2000), control="intslider",
+    Param("n", int, 200, "number of tokens", "start", "tokens", low=1, span=(2, 10000), control="intslider",
           label="n tokens"),
     Param("d", int, 3, "dimension of the token space (tokens live on S^{d-1})", "start", low=2, span=(2, 64),
           control="intslider"),
