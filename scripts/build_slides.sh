@@ -3,4 +3,4 @@
 # `bash scripts/build_slides.sh 01` writes slides/01_tokens_as_particles.slides.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec python3 scripts/build_slides.py "$@"
+exec "${PYTHON:-python3}" scripts/build_slides.py "$@"
