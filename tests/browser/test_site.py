@@ -1,6 +1,7 @@
 """The course site (scripts/build_site.py, Jupyter Book 1.x) in headless Debian Chromium, with no network.
 
-A two-lesson site (01 and 02, to keep CI time down) is built once per module. Every built page is opened from a
+A two-lesson site (01 and 02, to keep CI time down) is built once per module; MFTX_SITE_LESSONS="all" (or e.g.
+"03 05") builds and checks those lessons instead. Every built page is opened from a
 loopback server; the CDN requests of the widget pages (require.js, @jupyter-widgets/html-manager, jupyter-threejs,
 jupyter-matplotlib) are answered from npm-packed copies of exactly the versions the page names, which is what a
 reader's browser gets from the CDN. MathJax and thebe (also CDN) are aborted: the text keeps its TeX source.
@@ -14,6 +15,7 @@ size), draws every embedded 3D view (one drawn canvas per pythreejs Renderer in 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import urllib.request
@@ -31,12 +33,6 @@ except ImportError:
 if _reason:
     pytestmark.append(pytest.mark.skip(reason=_reason))
 
-LESSONS = ("01", "02")
-#: console errors of the Jupyter Book theme that say nothing about the lessons (sphinx-thebe declares its URL
-#: twice; the theme's dark/light switch starts with no stored mode; MathJax is aborted, so html-manager's
-#: typesetting hook finds no MathJax.Hub)
-SITE_BENIGN = bs.BENIGN_CONSOLE + ("THEBE_JS_URL", "invalid theme mode", "reading 'Queue'", "define is not defined")
-
 
 def _build_site_module():
     scripts = REPO / "scripts"
@@ -48,9 +44,17 @@ def _build_site_module():
     return build_site
 
 
+_selected = os.environ.get("MFTX_SITE_LESSONS", "01 02").split()
+LESSONS = [p.name[:2] for p in _build_site_module().find_lessons(None if _selected == ["all"] else _selected)]
+#: console errors of the Jupyter Book theme that say nothing about the lessons (sphinx-thebe declares its URL
+#: twice; the theme's dark/light switch starts with no stored mode; MathJax is aborted, so html-manager's
+#: typesetting hook finds no MathJax.Hub)
+SITE_BENIGN = bs.BENIGN_CONSOLE + ("THEBE_JS_URL", "invalid theme mode", "reading 'Queue'")
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """(output folder, lesson pages, folder of the executed notebooks) of a two-lesson site."""
+    """(output folder, lesson pages, folder of the executed notebooks) of the site of LESSONS."""
     build_site = _build_site_module()
     root = tmp_path_factory.mktemp("site")
     out, work = root / "site", root / "site-src"
