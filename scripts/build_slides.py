@@ -1,11 +1,11 @@
 """Lecture slides with live 3D views: execute lessons (widget state stored) and export reveal.js slides.
 
-Usage: python scripts/build_slides.py [--out slides] [--timeout 300] LESSON [LESSON ...]
-LESSON is a notebook path or a prefix such as "01". Writes out/NN_name.slides.html: one reveal.js slide per
-cell marked "slide" in the lesson (RISE metadata), with the executed outputs and the widget state embedded, so the
-3D views draw and rotate on the slides with no kernel (sliders and Play need a kernel). reveal.js, require.js and
-the widget scripts come from the public CDNs when the page is opened; present it with any browser
-(F for full screen, S for the speaker view, Esc for the overview).
+Usage: python scripts/build_slides.py [--out slides] [--timeout 300] [LESSON ...]
+LESSON is a notebook path or a prefix such as "01" (default: every lesson). Writes out/NN_name.slides.html: one
+reveal.js slide per cell marked "slide" in the lesson (RISE metadata), with the executed outputs and the widget
+state embedded, so the 3D views draw and rotate on the slides with no kernel (sliders and Play need a kernel).
+reveal.js, require.js and the widget scripts come from the public CDNs when the page is opened; present it in any
+browser (F for full screen, S for the speaker view, Esc for the overview).
 
 Why not jupyterlab-rise: with ipywidgets 8 its slideshow shows the widgets' text repr instead of the views
 (tested here in Chromium with jupyterlab-rise 0.43.1 and ipywidgets 8.1.9; see jupyterlab-contrib/rise#119).
@@ -51,7 +51,7 @@ def build(lessons: list[Path], out: Path, timeout: float = 300.0) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("lessons", nargs="+", help="notebook paths or name prefixes, e.g. 01")
+    ap.add_argument("lessons", nargs="*", help="notebook paths or name prefixes, e.g. 01 (default: all lessons)")
     ap.add_argument("--out", default=str(REPO / "slides"), help="output folder (default: slides/)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per cell")
     args = ap.parse_args(argv)
