@@ -124,10 +124,18 @@ def test_jupyterlab_rise_shows_the_3d_view(tmp_path):
 
     stem = "01_tokens_as_particles"
     shutil.copy(REPO / "lessons" / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     with bs.jupyterlab_server(tmp_path) as server, bs.chromium_page() as page:
-        bs.run_notebook(page, server, f"{stem}.ipynb", marker="LESSON-01-COMPLETE", timeout=200)
-        assert sum(p > 500 for p in bs.canvas_pixels(page)) >= 2    # the views draw in the notebook itself
-        rise = _open_rise(page, server, f"{stem}.ipynb")
+        try:   # a JupyterLab that does not get ready says nothing about RISE: skip, do not count it as the xfail
+            bs.run_notebook(page, server, f"{stem}.ipynb", marker="LESSON-01-COMPLETE", timeout=200)
+            in_lab = bs.canvas_pixels(page)
+            rise = _open_rise(page, server, f"{stem}.ipynb")
+        except PlaywrightTimeout as err:
+            bs.screenshot(page, "slides-rise-lab-timeout")
+            pytest.skip(f"JupyterLab or the RISE tab did not get ready: {str(err)[:300]}")
+        if sum(p > 500 for p in in_lab) < 2:     # the views must draw in the notebook itself, else RISE is not at fault
+            pytest.fail(f"the 3D views did not draw in JupyterLab: {in_lab}")
         # the slide whose text shows the SphereView cell ("view = mw.SphereView(...)")
         slide = rise.evaluate("""() => Array.from(document.querySelectorAll('.reveal .slides section[id]'))
             .map(s => [s.id, s.innerText]).filter(([id, t]) => t.includes('mw.SphereView(')).map(([id]) => id)[0]""")
