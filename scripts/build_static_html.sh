@@ -1,6 +1,4 @@
 #!/usr/bin/env bash
-# One command: execute every lesson in a fresh kernel with widget state embedded and write site/*.html.
-# Extra arguments select lessons (e.g. `scripts/build_static_html.sh 01 03`) or set --out DIR.
+# Renamed: the static pages are now the course site built by scripts/build_site.sh (same arguments).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-exec python3 scripts/build_static_html.py "$@"
+exec bash "$(dirname "$0")/build_site.sh" "$@"

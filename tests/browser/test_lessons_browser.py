@@ -1,17 +1,15 @@
 """Lessons in a real browser (headless Debian Chromium, recipe the recipe in tests/browser/support.py).
 
-1. Lessons 01 and 03 run to the end in JupyterLab ("Run All Cells"): no widget errors, every 3D canvas
-   drew, Play advances the simulation in the kernel; screenshots go to test-artifacts/.
-2. The static HTML build of lesson 01 (scripts/build_static_html.py, widget state embedded) renders with
-   no kernel: the CDN scripts are answered from npm-packed copies of exactly those packages
-   (`npm pack`, cached by browser_support.npm_package), the 3D canvas draws, no widget errors.
+Lessons 01 and 03 run to the end in JupyterLab ("Run All Cells"): no widget errors, every 3D canvas
+drew, Play advances the simulation in the kernel; screenshots go to test-artifacts/.
+The static pages (widget state embedded, the 3D views drawn with no kernel, solutions folded) are tested
+with the course site in tests/browser/test_site.py.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import sys
 
 import pytest
 from browser import support as bs
@@ -57,31 +55,3 @@ def test_lesson_01_in_jupyterlab(tmp_path):
 
 def test_lesson_03_in_jupyterlab(tmp_path):
     _lesson_in_lab(tmp_path, "03_collapse", "03", min_canvases=1)
-
-
-# ---------------------------------------------------------------------------------------------- static HTML
-def test_static_html_lesson_01(tmp_path):
-    scripts = REPO / "scripts"
-    sys.path.insert(0, str(scripts))
-    try:
-        import build_static_html
-    finally:
-        sys.path.remove(str(scripts))
-    site = tmp_path / "site"
-    (page_path,) = build_static_html.build(build_static_html.find_lessons(["01"]), site)
-    text = page_path.read_text()
-    assert "jupyter-threejs" in bs.widget_modules(text)
-    cdn = bs.offline_cdn(text)       # the packages the page asks the CDN for, at the versions it names
-    with bs.static_server(site) as base:
-        with bs.chromium_page() as page:
-            page.route(re.compile(bs.CDN_PATTERN), cdn)
-            page.goto(base + page_path.name, wait_until="load")
-            page.locator("canvas").first.wait_for(state="attached", timeout=60_000)
-            page.wait_for_timeout(3000)
-            bs.screenshot(page, "lesson01-static-html")
-            assert not bs.static_widget_errors(page)
-            # the exercise solutions are folded (closed <details>) in the static page
-            folded = page.locator("details:not([open]) > summary", has_text="Solution")
-            assert folded.count() >= 2, folded.count()
-            pixels = bs.canvas_pixels(page, save_as="lesson01-static-canvas")
-            assert pixels and max(pixels) > 500, pixels

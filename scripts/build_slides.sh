@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# One command: reveal.js slides of lessons with the 3D views live (widget state embedded), e.g.
+# `bash scripts/build_slides.sh 01` writes slides/01_tokens_as_particles.slides.html (no argument: every lesson).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec "${PYTHON:-python3}" scripts/build_slides.py "$@"
