@@ -115,25 +115,19 @@ def _open_rise(page, server, notebook: str):
     return rise
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="jupyterlab-rise 0.43.1 + ipywidgets 8: widgets show as text (jupyterlab-contrib/rise#119); "
-                   "passes once RISE renders them: then document RISE as the way")
-def test_jupyterlab_rise_shows_the_3d_view(tmp_path):
-    """Lesson 01 run in JupyterLab, then opened with RISE: the slide holding the SphereView draws its canvas."""
+def test_jupyterlab_rise_shows_widgets_as_text_the_documented_limitation(tmp_path):
+    """Lesson 01 run in JupyterLab, then opened with RISE (jupyterlab-rise 0.43 + ipywidgets 8): the slide holding the
+    SphereView shows the widget's text repr, not the 3D view (jupyterlab-contrib/rise#119). This is what the README
+    documents (use scripts/build_slides.sh instead). When RISE starts drawing widgets this test fails: then make RISE
+    the recommended way and assert the canvas draws."""
     import shutil
 
     stem = "01_tokens_as_particles"
     shutil.copy(REPO / "lessons" / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb")
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     with bs.jupyterlab_server(tmp_path) as server, bs.chromium_page() as page:
-        try:   # a JupyterLab that does not get ready says nothing about RISE: skip, do not count it as the xfail
-            bs.run_notebook(page, server, f"{stem}.ipynb", marker="LESSON-01-COMPLETE", timeout=200)
-            in_lab = bs.canvas_pixels(page)
-            rise = _open_rise(page, server, f"{stem}.ipynb")
-        except PlaywrightTimeout as err:
-            bs.screenshot(page, "slides-rise-lab-timeout")
-            pytest.skip(f"JupyterLab or the RISE tab did not get ready: {str(err)[:300]}")
+        bs.run_notebook(page, server, f"{stem}.ipynb", marker="LESSON-01-COMPLETE", timeout=200)
+        in_lab = bs.canvas_pixels(page)
+        rise = _open_rise(page, server, f"{stem}.ipynb")
         if sum(p > 500 for p in in_lab) < 2:     # the views must draw in the notebook itself, else RISE is not at fault
             pytest.fail(f"the 3D views did not draw in JupyterLab: {in_lab}")
         # the slide whose text shows the SphereView cell ("view = mw.SphereView(...)")
@@ -145,5 +139,5 @@ def test_jupyterlab_rise_shows_the_3d_view(tmp_path):
         bs.screenshot(rise, "slides-rise-sphereview", full_page=False)
         text = rise.locator("section.present").first.inner_text()
         pixels = bs.canvas_pixels(rise, selector="section.present canvas")
-        assert "SphereView(children=" not in text, "RISE shows the widget's text repr instead of the 3D view"
-        assert pixels and max(pixels) > 500, pixels
+        assert "SphereView(children=" in text, "RISE no longer shows the text repr: check whether it draws the view"
+        assert not pixels or max(pixels) <= 500, f"RISE now draws the 3D view ({pixels}): update README and this test"
