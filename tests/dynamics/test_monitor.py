@@ -5,8 +5,8 @@ import pytest
 
 import mftx_widgets as mw
 from mftx_widgets.config import ENERGY_RTOL
-from mftx_widgets.errors import InaccurateWarning
 from mftx_widgets.dynamics.monitor import EnergyMonitor, energy_applies
+from mftx_widgets.errors import InaccurateWarning
 
 
 def test_applies_only_to_the_gradient_flow():

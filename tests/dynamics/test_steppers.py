@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mftx_widgets as mw
-from mftx_widgets.dynamics.steppers import BS3, DOPRI5, RK4, SSPRK3, STEPPERS, Euler, EulerMaruyama, fixed_steps
+from mftx_widgets.dynamics.steppers import DOPRI5, RK4, SSPRK3, STEPPERS, Euler, EulerMaruyama, fixed_steps
 
 
 def _rhs(y, t, out):
