@@ -30,8 +30,12 @@ SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
 #: for the gradient flows) ...
 WATCH_EVERY = 16
 #: ... against these tolerances (per step; looser than the adaptive defaults: a fixed-step run is flagged when its
-#: step is too large to trust, not when it is less accurate than dopri5 would be).
-WATCH_RTOL, WATCH_ATOL = 1e-3, 1e-6
+#: step is too large to trust, not when it is less accurate than dopri5 would be; atol = rtol: token coordinates
+#: are O(1), so an error of 1e-3 counts the same on a coordinate near 0).
+WATCH_RTOL, WATCH_ATOL = 1e-3, 1e-3
+#: the dt a failed check names is WATCH_SAFETY dt err^(-1/(order + 1)): a margin for the states the checks of a
+#: too-coarse run never saw (the start of the run is usually the fastest part).
+WATCH_SAFETY = 0.5
 
 
 def error_norm(err: np.ndarray, x: np.ndarray, x_new: np.ndarray, rtol: float, atol: float) -> float:
@@ -44,12 +48,12 @@ def error_norm(err: np.ndarray, x: np.ndarray, x_new: np.ndarray, rtol: float, a
     return r if np.isfinite(r) else np.inf
 
 
-def suggest_dt(dt: float, err: float, order: float) -> float:
-    """The step that would bring a normalised local error `err` of a method of this order to SAFETY (dt_new =
-    SAFETY dt err^(-1/(order + 1)): the local error of an order-p method scales as dt^(p + 1))."""
+def suggest_dt(dt: float, err: float, order: float, safety: float = SAFETY) -> float:
+    """The step that would bring a normalised local error `err` of a method of this order below one: dt_new =
+    safety dt err^(-1/(order + 1)) (the local error of an order-p method scales as dt^(p + 1))."""
     if not np.isfinite(err) or err <= 0:
         return MIN_FACTOR * dt if not np.isfinite(err) else dt
-    return SAFETY * dt * err ** (-1.0 / (order + 1.0))
+    return safety * dt * err ** (-1.0 / (order + 1.0))
 
 
 def select_initial_step(f: RHS, x: np.ndarray, t: float, f0: np.ndarray, order: int, rtol: float,

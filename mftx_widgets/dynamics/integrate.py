@@ -205,6 +205,7 @@ class Simulation:
                 self._one(halves, self.t, dt / 2)
                 self._one(halves, self.t + dt / 2, dt / 2)
             why = self._watch.check(self.t, dt, self._x_prev, self._x, halves)
+            self.stats.error(self._watch.last_error)
             if why is not None and self.status in ("running", "inaccurate"):
                 self.status, self.message = "inaccurate", why
 

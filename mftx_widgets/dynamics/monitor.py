@@ -74,18 +74,20 @@ class StepWatch:
         """Forget the run (a new start)."""
         self.last_energy: float | None = None
         self.worst = 0.0                    # the largest normalised error estimate seen
+        self.last_error = np.nan            # the estimate of the last check
         self.dt_ok: float | None = None     # the smallest dt the checks asked for
         self.failures = 0                   # checks failed
         self.first: str | None = None       # what the first failed check found
 
     def check(self, t: float, dt: float, x0: np.ndarray, x_full: np.ndarray, x_halves: np.ndarray) -> str | None:
         """Check the step x0 -> x_full of size dt at time t (x_halves: the same step as two halves)."""
-        from .adaptive import error_norm, suggest_dt
+        from .adaptive import WATCH_SAFETY, error_norm, suggest_dt
 
         p = self.order
         err = (x_full - x_halves) * (2.0**p / (2.0**p - 1.0))
         e = error_norm(err, x0, x_full, self.rtol, self.atol)
         self.worst = max(self.worst, e)
+        self.last_error = e
         why = None
         if e > 1.0:
             why = (f"the local error estimate of the step at t = {t:.4g} is {e:.3g} times the tolerance "
@@ -101,7 +103,7 @@ class StepWatch:
                        f"along this gradient flow")
         if why is None:
             return None
-        dt_new = suggest_dt(dt, e, p) if e > 1.0 else dt / 2.0
+        dt_new = suggest_dt(dt, e, p, WATCH_SAFETY) if e > 1.0 else dt / 2.0
         self.dt_ok = dt_new if self.dt_ok is None else min(self.dt_ok, dt_new)
         self.failures += 1
         self.first = self.first or why

@@ -18,6 +18,12 @@ from .results import Trajectory
 ON_FAILURE = ("raise", "return")
 
 
+def _round_down(x: float, digits: int = 3) -> float:
+    """x rounded down to `digits` significant digits (a bound that still holds when printed)."""
+    q = 10.0 ** (math.floor(math.log10(x)) - digits + 1)
+    return math.floor(x / q) * q
+
+
 def check_budget(model: Attention, t_max: float, sim: Simulation, max_steps: int) -> None:
     """Refuse (ParameterError) a run that cannot fit max_steps: t_max / dt quanta for every method, and for the
     adaptive ones t_max * rate / stability steps when the stiffness rate is known (USA: 2 e^{beta |Q||K|})."""
@@ -29,11 +35,11 @@ def check_budget(model: Attention, t_max: float, sim: Simulation, max_steps: int
         rate = stiffness_rate(model)
         need = t_max * rate / sim.stepper.stability
         if need > max_steps:
-            t_fit = max_steps * sim.stepper.stability / rate
+            t_fit = _round_down(max_steps * sim.stepper.stability / rate)
             raise ParameterError(
                 f"USA at beta = {model.beta:g} collapses at rate 2 e^(beta |Q||K|) |V| = {rate:.3g}: an explicit "
                 f"solver needs about {need:.3g} steps to reach t_max = {t_max:g}, more than max_steps = "
-                f"{max_steps}. Use kind='SA' (the same clusters at rate 2), or t_max <= {t_fit:.3g}, or raise "
+                f"{max_steps}. Use kind='SA' (the same clusters at rate 2), or t_max <= {t_fit:g}, or raise "
                 f"max_steps")
 
 
@@ -82,6 +88,9 @@ def simulate(model: Attention, x0, t_max: float, dt: float = DEFAULT_DT, save_ev
     except SimulationError:
         if on_failure == "raise":
             raise
+        if sim.t > ts[-1]:                 # the last accepted state, short of the next save time
+            ts.append(sim.t)
+            xs.append(sim.x.copy())
     if sim.status == "running":
         sim.status = "finished"
     if sim.status == "inaccurate":

@@ -49,7 +49,7 @@ def tight_reference(model: mw.Attention, x0: np.ndarray, ts: np.ndarray) -> np.n
             continue
         f = _field(model, norm)
         sel = sorted({t for t in ts if a <= t <= b} | {b})
-        sol = solve_ivp(lambda t, y: f(y.reshape(n, d)).ravel(), (a, b), y, method="DOP853", rtol=REF_RTOL,
+        sol = solve_ivp(lambda t, y, f=f: f(y.reshape(n, d)).ravel(), (a, b), y, method="DOP853", rtol=REF_RTOL,
                         atol=REF_ATOL, t_eval=sel)
         assert sol.success
         for t, yy in zip(sol.t, sol.y.T):
