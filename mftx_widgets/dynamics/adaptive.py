@@ -90,8 +90,9 @@ class Stats:
     max_error: float = np.nan
 
     def error(self, e: float) -> None:
-        """Record the normalised error estimate of an accepted step."""
-        self.max_error = e if not self.max_error >= e else self.max_error
+        """Record the normalised error estimate of an accepted step (the first one replaces the initial nan)."""
+        if np.isnan(self.max_error) or e > self.max_error:
+            self.max_error = e
 
 
 class Controller:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mftx_widgets as mw
-from mftx_widgets.dynamics.steppers import DOPRI5, RK4, SSPRK3, STEPPERS, Euler, EulerMaruyama, fixed_steps
+from mftx_widgets.dynamics.steppers import BS3, DOPRI5, RK4, SSPRK3, STEPPERS, Euler, EulerMaruyama, fixed_steps
 
 
 def _rhs(y, t, out):
@@ -72,7 +72,7 @@ def test_rk4_is_fourth_order_and_euler_first_order_through_simulation():
 
 def test_steps_are_in_place_and_reuse_buffers():
     x = np.array([0.3, -0.5, 0.9])
-    for stepper in (Euler(), RK4(), SSPRK3(), EulerMaruyama()):
+    for stepper in (Euler(), RK4(), SSPRK3(), EulerMaruyama(), DOPRI5(), BS3()):
         y = x.copy()
         assert stepper.step(_rhs, y, 0.0, 0.1) is y and not np.array_equal(y, x)
         bufs = [id(b) for b in stepper._bufs]
