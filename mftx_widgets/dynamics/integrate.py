@@ -282,7 +282,15 @@ class Simulation:
             why = self._adaptive_to(target, left)
             left -= self.stats.accepted + self.stats.rejected - before
             if why == "budget" and budget is not None and left <= 0 and budget <= limit:
-                return self                       # the frame's budget ran out: an accepted state short of target
+                # the frame's budget ran out: an accepted state short of the target. Say so when the error
+                # allows so small a step that a quantum of dt needs more than max_steps of them (stiff USA).
+                h = self._ctl.h or np.inf
+                if self.status == "running" and self.dt / h > self.max_steps:
+                    self.message = (f"stiff: the error allows steps of {h:.3g} only (rate about "
+                                    f"{stiffness_rate(self.model):.3g}), so one dt = {self.dt:g} takes "
+                                    f"{self.dt / h:.3g} steps" + (": use kind='SA' or a smaller beta"
+                                                                  if self.model.kind == "USA" else ""))
+                return self
             if why is not None:
                 raise self._fail(self._adaptive_failure(why, target, limit))
             self.steps += 1

@@ -145,3 +145,17 @@ def test_step_of_an_error_controlled_simulation_is_bitwise_reproducible():
         p.frame()
     assert p.steps == 9
     np.testing.assert_array_equal(p.sim.x, Simulation(model, x0, dt=0.1).step(9).x)
+
+
+def test_a_stiff_run_stays_live_and_says_why_it_barely_moves():
+    """USA at beta = 30 (rate 2 e^30 ~ 2e13): frames stay within their budget, show accepted states only, and
+    sim.message says why t barely moves and what to use instead."""
+    model = mw.Attention(beta=30.0, kind="USA")
+    p = Player(Simulation(model, mw.initial.uniform(10, 3, seed=0), dt=0.05), fps=20, record=False)
+    p._substep_cost = p.budget.budget / 50                # 50 substeps per frame
+    p.playing = True
+    for _ in range(5):
+        p.frame()
+    assert p.playing and p.steps == 0 and 0 < p.sim.t < 1e-6 and p.sim.status == "running"
+    assert "stiff" in p.sim.message and "kind='SA'" in p.sim.message
+    assert np.max(np.abs(np.linalg.norm(p.sim.x, axis=1) - 1)) <= 1e-12
