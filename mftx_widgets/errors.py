@@ -3,6 +3,7 @@
 ParameterError is a ValueError (bad input: the message names the parameter and what is allowed);
 SimulationError a RuntimeError (a run that cannot go on: the message says what to change);
 RealModelUnavailable an ImportError (an optional extra is missing: the message gives the install command).
+InaccurateWarning (a RuntimeWarning) is issued, not raised: a run finished but its steps were too large to trust.
 """
 
 from __future__ import annotations
@@ -22,3 +23,7 @@ class SimulationError(MftxError, RuntimeError):
 
 class RealModelUnavailable(MftxError, ImportError):
     """The real-model extra (weights, tokenizer) is not installed; the message says how to install it."""
+
+
+class InaccurateWarning(RuntimeWarning):
+    """A fixed-step run finished but failed its own accuracy checks; the message names a dt that would do."""

@@ -156,8 +156,9 @@ PARAMS: Mapping[str, Param] = _table(
     # -- the run (Simulation) --------------------------------------------------------------------------------
     Param("dt", float, DEFAULT_DT, "time step of the solver", "run", "time", low=0.0, low_open=True,
           span=(1e-3, 1.0), control="logslider"),
-    Param("method", str, None, "time stepper (None: RK4, or Euler-Maruyama when noise > 0)", "run",
-          choices=("rk4", "euler", "em"), aliases={"euler-maruyama": "em"}, optional=True, control="none"),
+    Param("method", str, None, "time stepper (None: adaptive Dormand-Prince 5(4), or Euler-Maruyama when "
+          "noise > 0)", "run", choices=("dopri5", "bs3", "rk4", "euler", "em"),
+          aliases={"euler-maruyama": "em", "rk45": "dopri5", "rk23": "bs3"}, optional=True, control="none"),
     # -- the view (Explorer) ---------------------------------------------------------------------------------
     Param("speed", float, 1.0, "simulated time per second of animation", "view", "time/s", low=0.0,
           low_open=True, span=(0.05, 20.0), control="logslider"),

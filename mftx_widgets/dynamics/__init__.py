@@ -4,9 +4,10 @@ from ..errors import SimulationError
 from . import initial, observables, reference, steppers
 from ._kernels.policy import effective_cores
 from .field import attention_output, velocity
-from .integrate import Simulation, simulate
+from .integrate import Simulation
 from .models import Attention
 from .results import Frames, Trajectory
+from .run import simulate
 
 __all__ = [
     "Attention", "Simulation", "SimulationError", "Trajectory", "Frames", "simulate", "velocity", "attention_output",

@@ -83,12 +83,33 @@ class Frames:
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class Trajectory(Frames):
-    """A finished run: Frames (t (T,), x (T, n, d)) plus the model and the settings that made it."""
+    """A finished run: Frames (t (T,), x (T, n, d)) plus the model, the settings that made it and what the solver did
+    (like scipy's OdeResult and diffrax's Solution; docs/solver.md).
+
+    status : 'finished' | 'inaccurate' (a fixed-step run failed its self-check; message names a dt) | 'failed'
+    (stopped early: x ends at the last good state; message says why). nfev : velocity evaluations;
+    n_accepted, n_rejected : steps (fixed-step runs reject none); max_error : largest normalised local error
+    estimate of an accepted step (adaptive: <= 1; fixed-step: of the checked steps; nan if none was estimated);
+    rtol, atol : the tolerances of an adaptive run (None for the fixed-step methods).
+    """
 
     model: Attention
     dt: float
     method: str
     seed: int | None = None
+    status: str = "finished"
+    message: str = ""
+    nfev: int = 0
+    n_accepted: int = 0
+    n_rejected: int = 0
+    max_error: float = float("nan")
+    rtol: float | None = None
+    atol: float | None = None
+
+    @property
+    def success(self) -> bool:
+        """True when the run finished and passed its checks (status 'finished')."""
+        return self.status == "finished"
 
     def __post_init__(self) -> None:
         if not self.params:

@@ -1,4 +1,5 @@
-"""Time steppers as small classes, each with its order: Euler (1), RK4 (4), SSP-RK3 (3), Euler-Maruyama (strong 1/2).
+"""Time steppers as small classes, each with its order: Euler (1), RK4 (4), SSP-RK3 (3), Euler-Maruyama (strong 1/2),
+and the embedded pairs Dormand-Prince 5(4) and Bogacki-Shampine 3(2) (an error estimate with every step).
 
 A stepper advances dx/dt = f(x, t) by one step of size h, in place, on any floating array x:
 
@@ -8,6 +9,9 @@ The right-hand side is called as f(y, s, out) and returns dx/dt at (y, s): eithe
 particle solver's velocity kernels; then a step allocates nothing) or a new array (copied into `out`). The
 work buffers are made on the first step and reused while x keeps its shape and dtype. `k1`, when given, is
 f(x, t) already evaluated by the caller (a solver that picks h from the first stage, e.g. a CFL condition).
+
+An embedded pair also has `trial(f, x, t, h, k1)`: the step's result and its local error estimate in work buffers,
+x untouched (the adaptive driver, dynamics/adaptive.py, accepts or rejects it).
 
 STEPPERS maps the `method` names of the parameter table (mftx_widgets.params, row "method") to the classes.
 """
@@ -28,6 +32,8 @@ class Stepper:
     order: float = 0
     stages: int = 0
     nbuf: int = 0
+    #: largest h * rate on the negative real axis for which the step is stable (linear stability; advice only).
+    stability: float = 0.0
 
     def __init__(self) -> None:
         self._bufs: tuple[np.ndarray, ...] = ()
@@ -65,6 +71,7 @@ class Euler(Stepper):
     order = 1
     stages = 1
     nbuf = 1
+    stability = 2.0
 
     def step(self, f: RHS, x: np.ndarray, t: float, h: float, k1: np.ndarray | None = None) -> np.ndarray:
         (b1,) = self._work(x)
@@ -81,6 +88,7 @@ class RK4(Stepper):
     order = 4
     stages = 4
     nbuf = 5
+    stability = 2.78
 
     def step(self, f: RHS, x: np.ndarray, t: float, h: float, k1: np.ndarray | None = None) -> np.ndarray:
         b1, k2, k3, k4, tmp = self._work(x)
@@ -111,6 +119,7 @@ class SSPRK3(Stepper):
     order = 3
     stages = 3
     nbuf = 3
+    stability = 2.51
 
     def step(self, f: RHS, x: np.ndarray, t: float, h: float, k1: np.ndarray | None = None) -> np.ndarray:
         u1, u2, tmp = self._work(x)
@@ -141,6 +150,7 @@ class EulerMaruyama(Stepper):
     order = 0.5
     stages = 1
     nbuf = 2
+    stability = 2.0
 
     def __init__(self, rng: np.random.Generator | None = None) -> None:
         super().__init__()
@@ -163,8 +173,99 @@ class EulerMaruyama(Stepper):
         return x
 
 
+class EmbeddedRK(Stepper):
+    """An explicit Runge-Kutta pair given by its Butcher tableau (C, A, B) and error weights E (s + 1 of them: the
+    last multiplies f(x_new), first-same-as-last). `order` is the order of the propagated solution (local
+    extrapolation), `error_order` that of the embedded one the error estimate h sum_i E_i k_i belongs to.
+    Work: s + 1 stage buffers, x_new, err, one temporary; no allocation after the first step."""
+
+    C: tuple = ()
+    A: tuple = ()
+    B: tuple = ()
+    E: tuple = ()
+    error_order: int = 0
+
+    @property
+    def nbuf(self) -> int:  # type: ignore[override]
+        return self.stages + 5
+
+    def trial(self, f: RHS, x: np.ndarray, t: float, h: float,
+              k1: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One trial step from (x, t) of size h, x untouched.
+
+        Returns (x_new, err, k_last): views of work buffers valid until the next call. err is the local error
+        estimate (x_new minus the embedded solution), k_last = f(x_new, t + h) (the next step's k1 if accepted).
+        """
+        b = self._work(x)
+        s = self.stages
+        K, xnew, err, tmp, scratch = b[:s + 1], b[s + 1], b[s + 2], b[s + 3], b[s + 4]
+        hh = x.dtype.type(h)
+
+        def combine(out: np.ndarray, start: np.ndarray | None, weights) -> np.ndarray:
+            # out <- start + h sum_j w_j K_j (start None: 0), through `scratch`: no temporaries
+            if start is None:
+                out.fill(0)
+            else:
+                np.copyto(out, start)
+            for j, w in enumerate(weights):
+                if w:
+                    np.multiply(K[j], hh * x.dtype.type(w), out=scratch)
+                    out += scratch
+            return out
+
+        self._first(f, x, t, k1, K[0])
+        for i in range(1, s):
+            self._eval(f, combine(tmp, x, self.A[i]), t + self.C[i] * h, K[i])
+        combine(xnew, x, self.B)
+        self._eval(f, xnew, t + h, K[s])
+        combine(err, None, self.E)
+        return xnew, err, K[s]
+
+    def step(self, f: RHS, x: np.ndarray, t: float, h: float, k1: np.ndarray | None = None) -> np.ndarray:
+        """Advance x (in place) by the propagated solution of one step (fixed-step use; no error control)."""
+        xnew, _, _ = self.trial(f, x, t, h, k1)
+        np.copyto(x, xnew)
+        return x
+
+
+class DOPRI5(EmbeddedRK):
+    """Dormand-Prince 5(4) (the pair of scipy's RK45 and MATLAB's ode45): 6 stages plus f(x_new), reused as the
+    next k1 (FSAL). Order 5, error estimate of order 4; stable for h * rate <= 3.3 on the negative real axis."""
+
+    order = 5
+    error_order = 4
+    stages = 6
+    stability = 3.3
+    C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0)
+    A = ((),
+         (1 / 5,),
+         (3 / 40, 9 / 40),
+         (44 / 45, -56 / 15, 32 / 9),
+         (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+         (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656))
+    B = (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84)
+    E = (-71 / 57600, 0.0, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40)
+
+
+class BS3(EmbeddedRK):
+    """Bogacki-Shampine 3(2) (scipy's RK23): 3 stages plus f(x_new) (FSAL). Order 3, error estimate of order 2;
+    stable for h * rate <= 2.5 on the negative real axis. Cheaper per step; for loose tolerances."""
+
+    order = 3
+    error_order = 2
+    stages = 3
+    stability = 2.5
+    C = (0.0, 1 / 2, 3 / 4)
+    A = ((), (1 / 2,), (0.0, 3 / 4))
+    B = (2 / 9, 1 / 3, 4 / 9)
+    E = (5 / 72, -1 / 12, -1 / 9, 1 / 8)
+
+
 #: the `method` names of the parameter table -> stepper classes.
-STEPPERS: dict[str, type[Stepper]] = {"rk4": RK4, "euler": Euler, "em": EulerMaruyama}
+STEPPERS: dict[str, type[Stepper]] = {"dopri5": DOPRI5, "bs3": BS3, "rk4": RK4, "euler": Euler,
+                                      "em": EulerMaruyama}
+#: the methods that control their error (the others take fixed steps of dt).
+ADAPTIVE = ("dopri5", "bs3")
 
 
 def fixed_steps(stepper: Stepper, f: RHS, x0, dt: float, steps: int,

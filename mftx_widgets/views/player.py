@@ -49,7 +49,7 @@ class StepBudget:
         fit = 1 if self.cost is None else int(self.budget / max(self.cost, 1e-7))
         return max(self.min_steps, min(wanted, fit, self.max_steps))
 
-    def record(self, steps: int, seconds: float) -> None:
+    def record(self, steps: float, seconds: float) -> None:
         """Update the cost estimate after `steps` steps took `seconds`."""
         if steps <= 0:
             return
@@ -150,6 +150,8 @@ class Player:
         #: observables are recorded every obs_every-th frame (fitted to a quarter of the frame period)
         self.obs_every = 1
         self._obs_cost: float | None = None
+        self._substep_cost: float | None = None    # seconds per trial substep of an error-controlled Simulation
+        self._short = 0                             # quanta of the last advance left unfinished
         self._plot_cost, self._last_plot = 0.0, -np.inf
         self.load(sim, speed)
 
@@ -200,7 +202,7 @@ class Player:
         """Back to the start of the run (the noise restarts from the seed)."""
         x0, t0 = self._origin
         s = self.sim
-        self.sim = Simulation(s.model, x0, dt=s.dt, method=s.method, seed=s.seed, t0=t0)
+        self.sim = Simulation(s.model, x0, dt=s.dt, method=s.method, seed=s.seed, t0=t0, rtol=s.rtol, atol=s.atol)
         self.steps, self._debt = 0, 0.0
         if self.history is not None:
             self.history.clear()
@@ -214,26 +216,48 @@ class Player:
         self.pause()
         ts, steps, x = snap
         s = self.sim
-        self.sim = Simulation(s.model, x, dt=s.dt, method=s.method, seed=s.seed, t0=ts)
+        self.sim = Simulation(s.model, x, dt=s.dt, method=s.method, seed=s.seed, t0=ts, rtol=s.rtol, atol=s.atol)
         self.steps = steps
         self.history.truncate(ts)
         self.render(force_plots=True, record=False)
         return True
 
     # -- one frame ----------------------------------------------------------------------------------------
-    def advance(self, k: int) -> bool:
-        """k solver steps (timed for the budget); on SimulationError pause, call on_error and return False."""
+    def advance(self, k: int, capped: bool = False) -> bool:
+        """k steps of dt (timed for the budget); on SimulationError pause, call on_error and return False.
+
+        An error-controlled Simulation (sim.adaptive) takes as many accepted substeps as the error needs; when
+        `capped` (a playing frame) at most the substeps that fit the frame's budget: the frame may then end on an
+        accepted state short of the target, and the next frame continues towards it (catches up). The view
+        never shows a state the solver did not accept. self.steps counts the quanta of dt completed.
+        """
         if k <= 0:
             return True
+        sim = self.sim
+        cap = None
+        if capped and sim.adaptive:
+            per = self._substep_cost or self.budget.cost     # a quantum's cost bounds a substep's
+            cap = max(1, int(self.budget.budget / max(per, 1e-7))) if per else 1
+        tried = sim.stats.accepted + sim.stats.rejected
+        before, t_before = sim.steps, sim.t
         t0 = time.perf_counter()
         try:
-            self.sim.step(k)
+            sim.step(k, budget=cap)
         except SimulationError as exc:
             self.pause()
             self.on_error(exc)
             return False
-        self.budget.record(k, time.perf_counter() - t0)
-        self.steps += k
+        seconds = time.perf_counter() - t0
+        done = sim.steps - before
+        tried = sim.stats.accepted + sim.stats.rejected - tried
+        if tried > 0 and sim.adaptive:
+            c = seconds / tried
+            self._substep_cost = c if self._substep_cost is None else 0.7 * self._substep_cost + 0.3 * c
+        progress = done if not sim.adaptive else (sim.t - t_before) / sim.dt     # quanta, fractions included
+        if progress > 0:
+            self.budget.record(progress, seconds)
+        self.steps += done
+        self._short = k - done
         return True
 
     def frame(self) -> None:
@@ -243,8 +267,9 @@ class Player:
             wanted = int(self._debt + 1e-9)         # below one step per frame: a step every few frames
             k = self.budget.steps(wanted)
             self._debt = max(0.0, self._debt - wanted) if k == wanted else 0.0
-            if not self.advance(k):
+            if not self.advance(k, capped=True):
                 return
+            self._debt += self._short              # quanta the budget cut short are owed to the next frames
         self.render()
 
     def render(self, force_plots: bool = False, record: bool = True) -> None:

@@ -1,10 +1,12 @@
 """The energy monitor: E_beta never decreases along the gradient flow, so a decrease flags a too-large dt."""
 
 import numpy as np
+import pytest
 
 import mftx_widgets as mw
 from mftx_widgets.config import ENERGY_RTOL
 from mftx_widgets.dynamics.monitor import EnergyMonitor, energy_applies
+from mftx_widgets.errors import InaccurateWarning
 
 
 def test_applies_only_to_the_gradient_flow():
@@ -19,8 +21,11 @@ def test_applies_only_to_the_gradient_flow():
 def test_flags_a_decrease_beyond_rtol_and_only_then():
     model = mw.Attention(beta=3.0, kind="USA")
     # USA, beta = 3: rates up to 2 e^3 ~ 40, so dt = 0.3 overshoots and E_beta drops; dt = 0.02 is below 2 / 40
-    bad = mw.simulate(model, mw.initial.uniform(30, 3, seed=1), t_max=6.0, dt=0.3)
-    good = mw.simulate(model, mw.initial.uniform(30, 3, seed=1), t_max=6.0, dt=0.02)
+    # fixed RK4 steps (the default adaptive solver would not overshoot; the run's own check flags it too)
+    with pytest.warns(InaccurateWarning, match="too large"):
+        bad = mw.simulate(model, mw.initial.uniform(30, 3, seed=1), t_max=6.0, dt=0.3, method="rk4")
+    good = mw.simulate(model, mw.initial.uniform(30, 3, seed=1), t_max=6.0, dt=0.02, method="rk4")
+    assert bad.status == "inaccurate" and good.status == "finished"
     mon = EnergyMonitor(model, 0.3)
     e = [mon.energy(t, x) for t, x in zip(bad.t, bad.x)]
     assert mon.decreases >= 1 and "lower dt" in mon.warning and "dt = 0.3" in mon.warning

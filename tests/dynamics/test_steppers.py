@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mftx_widgets as mw
-from mftx_widgets.dynamics.steppers import RK4, SSPRK3, STEPPERS, Euler, EulerMaruyama, fixed_steps
+from mftx_widgets.dynamics.steppers import BS3, DOPRI5, RK4, SSPRK3, STEPPERS, Euler, EulerMaruyama, fixed_steps
 
 
 def _rhs(y, t, out):
@@ -63,7 +63,7 @@ def test_rk4_is_fourth_order_and_euler_first_order_through_simulation():
     """Simulation (stepper + retraction to the sphere) keeps each stepper's order."""
     x0 = mw.initial.uniform(12, 3, seed=4)
     model = mw.Attention(beta=2.0)
-    ref = mw.simulate(model, x0, t_max=1.0, dt=2**-10).x[-1]
+    ref = mw.simulate(model, x0, t_max=1.0, dt=2**-10, method="rk4").x[-1]
     for method in ("rk4", "euler"):
         dts = [2**-k for k in (3, 4, 5, 6)] if method == "rk4" else [2**-k for k in (5, 6, 7, 8)]
         errs = [np.abs(mw.simulate(model, x0, t_max=1.0, dt=h, method=method).x[-1] - ref).max() for h in dts]
@@ -72,7 +72,7 @@ def test_rk4_is_fourth_order_and_euler_first_order_through_simulation():
 
 def test_steps_are_in_place_and_reuse_buffers():
     x = np.array([0.3, -0.5, 0.9])
-    for stepper in (Euler(), RK4(), SSPRK3(), EulerMaruyama()):
+    for stepper in (Euler(), RK4(), SSPRK3(), EulerMaruyama(), DOPRI5(), BS3()):
         y = x.copy()
         assert stepper.step(_rhs, y, 0.0, 0.1) is y and not np.array_equal(y, x)
         bufs = [id(b) for b in stepper._bufs]
@@ -87,7 +87,8 @@ def test_steps_are_in_place_and_reuse_buffers():
 
 def test_simulation_uses_the_registry():
     x0 = mw.initial.uniform(5, 3, seed=1)
-    assert type(mw.Simulation(mw.Attention(), x0).stepper) is RK4
+    assert type(mw.Simulation(mw.Attention(), x0).stepper) is DOPRI5          # the default: error-controlled
+    assert type(mw.Simulation(mw.Attention(), x0, method="rk4").stepper) is RK4
     assert type(mw.Simulation(mw.Attention(), x0, method="euler").stepper) is Euler
     sim = mw.Simulation(mw.Attention(noise=0.1), x0, method="Euler-Maruyama")
     assert sim.method == "em" and type(sim.stepper) is EulerMaruyama and sim.stepper.rng is sim.rng

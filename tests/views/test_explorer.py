@@ -173,6 +173,8 @@ def test_live_n2000_keeps_event_loop_responsive(explorer):
 def test_energy_warning_when_dt_too_large_and_not_otherwise(explorer):
     # USA, beta = 3: the fastest rate is 2 e^3 ~ 40, so dt = 0.3 overshoots and E_beta drops (constructed case)
     bad = explorer(n=30, seed=1, kind="USA", beta=3.0, dt=0.3, plot_interval=60.0)
+    # the Explorer's default solver controls its error (dt is then only the frame quantum): play fixed RK4 steps
+    bad.player.load(mw.Simulation(bad.model, bad.sim.x.copy(), dt=0.3, method="rk4"))
     run_frames(bad, 20)
     assert bad.history.warning is not None and "lower dt" in bad.history.warning
     assert "lower dt" in bad.controls.message.value
