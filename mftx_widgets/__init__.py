@@ -18,7 +18,7 @@ from .dynamics import (
     simulate,
     velocity,
 )
-from .errors import MftxError, ParameterError, SimulationError
+from .errors import InaccurateWarning, MftxError, ParameterError, SimulationError
 from .params import PARAMS, PRESETS
 from .sweeps import RunSpec, SweepResult, phase_diagram, sweep
 from .theory import circle, equiangular, longcontext, meanfield, metastability
@@ -43,7 +43,8 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Attention", "Frames", "Simulation", "SimulationError", "MftxError", "ParameterError", "PARAMS", "errors",
+    "Attention", "Frames", "Simulation", "SimulationError", "MftxError", "ParameterError", "InaccurateWarning",
+    "PARAMS", "errors",
     "params", "PRESETS", "Trajectory", "simulate", "velocity", "circle",
     "equiangular", "initial", "observables", "dynamics", "config", "longcontext", "meanfield", "metastability",
     "sweep", "sweeps", "theory", "RunSpec", "SweepResult", "phase_diagram",
