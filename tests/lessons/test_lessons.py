@@ -1,4 +1,4 @@
-"""Execute every lesson (01-06) in a fresh kernel and check the quantitative claim it prints.
+"""Execute every lesson (01-07) in a fresh kernel and check the quantitative claim it prints.
 
 Each lesson prints lines ``CLAIM <name> = <number>``; the expected values and tolerances below are the
 facts of docs/theory.md (section 9), written here independently of the lesson code. Also checked: no error
@@ -47,12 +47,12 @@ EXPECTED = {
         "dominant_mode_beta5": (lambda v: v == 3, "k*(5) = 3"),
         "clusters_beta5": (lambda v: v == 3, "3 clusters at beta = 5"),
     },
-    "05_normalization": {
+    "06_normalization": {
         # F4: Pre-LN d log(1 - rho) / d log t -> -2 within 1e-2; Post-LN rate 2 within 1e-3 relative
         "preln_loglog_slope": (lambda v: abs(v + 2.0) <= 1e-2, "Pre-LN log-log slope -2 +- 0.01"),
         "postln_rate": (lambda v: abs(v / 2.0 - 1) <= 1e-3, "Post-LN rate 2 within 1e-3"),
     },
-    "06_long_context": {
+    "07_long_context": {
         # F15: time to reach 0.75 from 0.5 -> log(3)/2 within 2% at n = 1e6 (gamma = 1)
         # F16: one-layer cosine at the critical gamma = 2 -> 4 rho / (1 + 3 rho) = 0.8 (n = 1e12)
         "t_reach_gamma1_n1e6": (lambda v: abs(v / 0.5493061443 - 1) <= 0.02, "t -> log(3)/2 within 2%"),

@@ -1,4 +1,4 @@
-"""The numpy all-MiniLM-L6-v2 encoder (mftx_widgets.real) against the torch reference, and lesson 07.
+"""The numpy all-MiniLM-L6-v2 encoder (mftx_widgets.real) against the torch reference, and lesson 08.
 
 Needs the optional extra (scripts/install_real.sh); every test that needs it is skipped with the install
 command otherwise. Tolerances: the reference runs in float32, ours in float64, so the differences below are
@@ -250,10 +250,10 @@ def test_mean_cosine_per_layer_on_sphere(encoding, reference):
 # ---------------------------------------------------------------- the lesson
 @pytest.mark.notebooks
 @needs_extra
-def test_lesson_07_executes():
+def test_lesson_08_executes():
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    path = ROOT / "lessons" / "07_real_transformer.ipynb"
+    path = ROOT / "lessons" / "08_real_transformer.ipynb"
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "store the lesson without outputs"
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(
