@@ -23,7 +23,7 @@ LAYERS = (
     ("mftx_widgets.dynamics", 3),
     ("mftx_widgets.theory", 4), ("mftx_widgets.real", 4),
     ("mftx_widgets.sweeps", 5),
-    ("mftx_widgets.views", 6),
+    ("mftx_widgets.views", 6), ("mftx_widgets.exercises", 6),
     ("mftx_widgets", 7),
 )
 #: modules allowed past MAX_LINES: the numba kernels (per-dtype twins and unrolled loops, by design).
