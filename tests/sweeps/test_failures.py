@@ -162,3 +162,24 @@ def test_bit_identical_across_executors_when_the_probe_says_parallel(monkeypatch
     par = sw.sweep(spec, grid, 1, {"x": _state}, executor="process", max_workers=2, batch_size=1, progress=False)
     assert ser["x"].shape == (2, 1, 1, n * d) and np.all(ser.status == "ok")
     ss.same(ser, par)
+
+
+def test_phase_diagram_leaves_failed_runs_out():
+    """P(min cosine >= 0.9) over the finished seeds only: beta = 1 has seeds (1.0, failed, 0.5) -> 1/2, not 1/3."""
+    mc = np.array([[[0.0, 1.0], [np.nan, np.nan], [0.0, 0.5]],
+                   [[0.95, 0.99], [0.0, 0.0], [0.0, 0.92]]])               # (beta, seed, t)
+    status = np.array([["ok", "failed", "ok"], ["ok", "ok", "ok"]])
+    res = sw.SweepResult(axes={"beta": [1.0, 2.0]}, seeds=np.arange(3), data={"min_cosine": mc}, t=np.array([0., 1.]),
+                         params={"n": 8, "d": 3}, status=status)
+    pd = sw.PhaseDiagram.from_sweep(res, threshold=0.9)
+    np.testing.assert_array_equal(pd.probability, [[0.0, 1 / 3], [0.5, 2 / 3]])
+    every = sw.PhaseDiagram.from_sweep(res.__class__(axes=res.axes, seeds=res.seeds, data=res.data, t=res.t,
+                                                     params=res.params, status=np.full((2, 3), "failed")), 0.9)
+    assert np.all(np.isnan(every.probability))
+
+
+def test_status_is_validated():
+    with pytest.raises(ValueError, match="status"):
+        sw.SweepResult(axes={"a": [1]}, seeds=np.arange(2), data={}, status=np.array([["ok", "fine"]]))
+    with pytest.raises(ValueError, match="messages"):
+        sw.SweepResult(axes={"a": [1]}, seeds=np.arange(2), data={}, messages=np.array(["", ""]))
