@@ -52,6 +52,7 @@ class Explorer(w.VBox):
         p.draw, p.plot, p.status, p.labels = self._draw, self._plot, self._status, self.sphere.drawn_labels
         p.on_error = lambda exc: (self.pause(), self.controls.error(exc, "stopped"))
         self._wire()
+        self._restarting = False
         self._uid = "mftx-explorer-" + uuid.uuid4().hex[:10]
         self._style = w.HTML(LECTURER_CSS, layout=w.Layout(height="0px", margin="0"))
         self._top = w.HBox([self.sphere, self.controls])
@@ -144,7 +145,11 @@ class Explorer(w.VBox):
 
     def _new_run(self, notes: list[str]) -> None:
         """After a restart: resize the views, detect an equiangular start (theory overlay), draw everything."""
-        self.attention.resize(self.sim.n)
+        self._restarting = True            # the token slider's observer must not draw the old sphere
+        try:
+            self.attention.resize(self.sim.n)
+        finally:
+            self._restarting = False
         self.attention.paint(self.sphere, self.model, self.sim.x)      # colours for the new tokens
         self.sphere.set_source(self.player)
         x0 = self.sim.x
@@ -159,6 +164,8 @@ class Explorer(w.VBox):
 
     def _on_attention(self) -> None:
         """Colour the particles by the selected token's attention row (or back to clusters)."""
+        if self._restarting:
+            return
         self.attention.paint(self.sphere, self.model, self.sim.x)
         self.player.render(force_plots=True, record=False)
 
