@@ -27,6 +27,7 @@ import os
 import re
 import time
 import warnings
+from types import SimpleNamespace
 
 import ipywidgets as w
 import numpy as np
@@ -36,7 +37,7 @@ import mftx_widgets as mw
 from mftx_widgets.views import Explorer, SphereView, TrajectoryPlots
 
 SEEDS = tuple(int(s) for s in os.environ.get("MFTX_FUZZ_SEEDS", "0,1,2").split(","))
-ACTIONS = 40
+ACTIONS = int(os.environ.get("MFTX_FUZZ_ACTIONS", "40"))
 #: red messages that are allowed: (pattern, why). A combination no run can have, named in the message.
 ALLOWED_ERRORS: tuple[tuple[str, str], ...] = (
     (r"^stopped: .*non-finite with dt = \S+: lower dt \(.*dt below \S+ is needed",
@@ -47,7 +48,7 @@ ALLOWED_ERRORS: tuple[tuple[str, str], ...] = (
 #: seconds the event loop runs after Play and after each action while playing (a few frames at 20 fps)
 FRAMES_WAIT = 0.12
 #: an action (its handlers and the frames it triggers) must not block the kernel for longer than this
-MAX_ACTION_SECONDS = 5.0
+MAX_ACTION_SECONDS = 10.0
 
 
 # ------------------------------------------------------------------------------------------ the widget tree
@@ -161,8 +162,9 @@ def caught():
 class Fuzz:
     """Random actions on one widget tree; check(...) after each; .log is the action list (printed on failure)."""
 
-    def __init__(self, root: w.Widget, seed: int, caught: LogCatcher, check) -> None:
+    def __init__(self, root: w.Widget, seed: int, caught: LogCatcher, check, extra=None) -> None:
         self.root, self.rng, self.caught, self.check = root, np.random.default_rng(seed), caught, check
+        self.extra = extra            # extra(rng) -> description: an action that is no widget (a plot click)
         self.log: list[str] = [f"seed {seed}"]
 
     def fail(self, what: str) -> None:
@@ -178,9 +180,13 @@ class Fuzz:
             self.fail(f"a warning: {bad[0].category.__name__}: {bad[0].message} ({bad[0].filename}:{bad[0].lineno})")
 
     async def _act(self) -> None:
-        wd = self.rng.choice(np.array(controls(self.root), dtype=object))
+        targets = controls(self.root)
+        k = int(self.rng.integers(len(targets) + (self.extra is not None)))
         t0 = time.perf_counter()
-        if isinstance(wd, w.Button):
+        wd = targets[k] if k < len(targets) else None
+        if wd is None:
+            self.log.append(self.extra(self.rng))
+        elif isinstance(wd, w.Button):
             self.log.append(f"click {name_of(wd)}")
             wd.click()
         else:
@@ -210,6 +216,14 @@ class Fuzz:
     async def run(self, actions: int) -> None:
         for _ in range(actions):
             await self.act()
+
+
+def click_plot(plots, t_max: float, rng: np.random.Generator) -> str:
+    """A click on a random time panel of TimePlots at a random time in [0, t_max] (what ipympl reports)."""
+    ax = plots.time_axes[int(rng.integers(3))]
+    t = float(rng.uniform(0.0, max(t_max, 1e-3)))
+    plots._on_click(SimpleNamespace(inaxes=ax, xdata=t))
+    return f"click plot {ax.get_title()!r} at t = {t:.3g}"
 
 
 # ------------------------------------------------------------------------------------------ the checks
@@ -272,6 +286,19 @@ def explorer_problems(ex: Explorer) -> str | None:
         x, y = (np.asarray(a, dtype=float) for a in line.get_data())
         if x.shape != y.shape or not np.all(np.isfinite(x)) or not np.all(np.isfinite(y)):
             return f"plot series {line.get_color()} not finite or mismatched"
+    if sim.d > 3 and ex.sphere.projection == "pca" and ex.sphere._basis is not None and not ex.playing:
+        if not np.allclose(ex.sphere.positions, u @ ex.sphere._basis, atol=1e-5):
+            return "the sphere does not show the paused state (PCA projection)"
+    if f"t = {sim.t:.2f}</b>" not in c.status.value:
+        return f"the status line {c.status.value!r} is not at t = {sim.t:.2f}"
+    ht = ex.history.t
+    if ht.size and (np.any(np.diff(ht) < 0) or ht[-1] > sim.t + 1e-9):
+        return f"the history runs past the run or backwards: t = {ht[-3:]} vs {sim.t}"
+    if c.code_output.value:
+        try:
+            compile(c.code_output.value, "<copy code>", "exec")
+        except SyntaxError as exc:
+            return f"the copied code does not parse: {exc}"
     want_label = "Pause" if ex.playing else "Play"
     if c.play_button.description != want_label:
         return f"the Play button says {c.play_button.description!r} while playing = {ex.playing}"
@@ -279,12 +306,26 @@ def explorer_problems(ex: Explorer) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------ the fuzzes
+def explorer_for(seed: int) -> Explorer:
+    """Seed % 3 picks the start: the defaults (n = 24); Q, K, V given (d fixed: its slider disabled); an x0 array
+    given (init "custom" until n, d or init change)."""
+    case = seed % 3
+    if case == 0:
+        return Explorer(n=24)
+    if case == 1:
+        rng = np.random.default_rng(seed)
+        q, k, v = (np.eye(4) + 0.3 * rng.standard_normal((4, 4)) for _ in range(3))
+        return Explorer(mw.Attention(beta=2.0, Q=q, K=k, V=v), n=16)
+    return Explorer(x0=mw.initial.uniform(12, 3, seed=seed))
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_explorer_fuzz(seed, caught):
     async def scenario():
-        ex = Explorer(n=24)
+        ex = explorer_for(seed)
         try:
-            fz = Fuzz(ex, seed, caught, lambda: explorer_problems(ex))
+            fz = Fuzz(ex, seed, caught, lambda: explorer_problems(ex),
+                      extra=lambda rng: click_plot(ex.plots, ex.sim.t, rng))
             problem = explorer_problems(ex)
             assert problem is None, problem
             await fz.run(ACTIONS)
@@ -316,7 +357,7 @@ def test_sphere_frames_and_trajectory_plots_fuzz(caught):
             return _finite_view(sv)
 
         try:
-            await Fuzz(box, 3, caught, check).run(30)
+            await Fuzz(box, 3, caught, check, extra=lambda rng: click_plot(tp.plots, float(tr.t[-1]), rng)).run(30)
         finally:
             sv.close()
             tp.close()
