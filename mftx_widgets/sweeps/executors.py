@@ -73,12 +73,13 @@ def sweep(fn_or_spec: RunSpec | Callable, grid: Mapping, seeds: int | Sequence[i
     over seed_axes, one BLAS thread and the serial kernels; the result is identical (bit for bit) for every
     executor and batch size.
 
-    A run that raises (a grid value the parameter table refuses, a SimulationError, any exception of the
-    function) does not stop the sweep: ``res.status`` (*grid shape, S) is "failed" for it, ``res.messages``
-    holds "ExceptionType: message" and its float observables are NaN (integer observables become float64);
-    a UserWarning counts the failures. A RunSpec run whose Simulation reports status "inaccurate" keeps its
-    observables with status "inaccurate" and the solver's message. A grid whose every point is refused by the
-    parameter table raises that ParameterError at once (nothing would run).
+    A run that raises (a grid value the parameter table refuses, a SimulationError, any exception of the function)
+    does not stop the sweep: ``res.status`` (*grid shape, S) is "failed" for it, ``res.messages`` holds
+    "ExceptionType: message" and its float observables are NaN (integer observables become float64); a UserWarning
+    counts the failures. A task whose worker died (BrokenProcessPool, a lost dask worker) records its runs as
+    failed with that error; the finished runs are kept. A RunSpec run whose Simulation reports status "inaccurate"
+    keeps its observables with status "inaccurate" and the solver's message. A grid whose every point is refused
+    by the parameter table raises that ParameterError at once (nothing would run).
     """
     is_spec = isinstance(fn_or_spec, RunSpec)
     if not is_spec and not callable(fn_or_spec):
@@ -337,19 +338,30 @@ def _execute(kind: str, executor, runner: Callable, batches: list, workers: int)
         yield from _as_completed(functools.partial(executor.submit, pure=False), as_completed, runner, batches)
         return
     futures = [executor.submit(_run_batch, runner, b) for b in batches]  # duck-typed: results in order
-    for fut in futures:
-        yield fut.result()
+    for fut, b in zip(futures, batches):
+        yield _result(fut, b)
 
 
 def _as_completed(submit: Callable, as_completed: Callable, runner: Callable, batches: list) -> Iterator[list]:
     """Submit every batch, yield results as they finish, cancel what is left if the caller stops early."""
     futures = [submit(_run_batch, runner, b) for b in batches]
+    batch_of = {id(f): b for f, b in zip(futures, batches)}
     try:
         for fut in as_completed(futures):
-            yield fut.result()
+            yield _result(fut, batch_of[id(fut)])
     finally:
         for fut in futures:
             fut.cancel()
+
+
+def _result(fut, batch: list) -> list:
+    """A finished task's result list; if the task itself failed (a worker died: BrokenProcessPool, a lost dask
+    worker), every run of its batch is recorded as FAILED with that error and the sweep goes on."""
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - the finished batches are kept; this one is recorded
+        msg = _message(exc)
+        return [(rid, None, FAILED, msg) for rid, _, _ in batch]
 
 
 def _malloc_trim_env():

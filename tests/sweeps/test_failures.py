@@ -183,3 +183,25 @@ def test_status_is_validated():
         sw.SweepResult(axes={"a": [1]}, seeds=np.arange(2), data={}, status=np.array([["ok", "fine"]]))
     with pytest.raises(ValueError, match="messages"):
         sw.SweepResult(axes={"a": [1]}, seeds=np.arange(2), data={}, messages=np.array(["", ""]))
+
+
+def _dies_at_a3(point: dict, seed: np.random.SeedSequence) -> dict:
+    """A user function whose worker process dies (no exception to catch) at a = 3."""
+    if point["a"] == 3:
+        import os
+
+        os._exit(3)
+    return {"u": np.random.default_rng(seed).random(2)}
+
+
+def test_a_dead_worker_loses_only_its_runs():
+    """A worker process that dies breaks the pool: the runs that had finished are kept, the others are recorded
+    as failed with the pool's error (which runs finished first depends on the scheduling)."""
+    grid = {"a": [1, 2, 3, 4]}
+    clean = sw.sweep(_dies_at_a3, {"a": [1, 2]}, 1, executor="serial", progress=False)
+    with pytest.warns(UserWarning, match="sweep runs failed"):
+        res = sw.sweep(_dies_at_a3, grid, 1, executor="process", max_workers=2, batch_size=1, progress=False)
+    assert res.status[2, 0] == "failed" and "BrokenProcessPool" in res.messages[2, 0]
+    ok = res.status == "ok"
+    assert np.all(np.isnan(res["u"][~ok]))
+    np.testing.assert_array_equal(res["u"][:2][ok[:2]], clean["u"][ok[:2]])
