@@ -205,3 +205,25 @@ def test_a_dead_worker_loses_only_its_runs():
     ok = res.status == "ok"
     assert np.all(np.isnan(res["u"][~ok]))
     np.testing.assert_array_equal(res["u"][:2][ok[:2]], clean["u"][ok[:2]])
+
+
+def test_inaccurate_runs_keep_their_observables_and_say_so(monkeypatch, serial_result):
+    """A Simulation that reports status "inaccurate" (a fixed step its own error check rejects): the run keeps its
+    observables, status "inaccurate" and the solver's message (here a stand-in Simulation for USA runs)."""
+    from mftx_widgets.sweeps import spec as spec_mod
+
+    class Watched(spec_mod.Simulation):
+        @property
+        def status(self) -> str:
+            return "inaccurate" if self.model.kind == "USA" else "running"
+
+        message = "local error above rtol: dt = 0.01 would do"
+
+    monkeypatch.setattr(spec_mod, "Simulation", Watched)
+    res = sw.sweep(ss.SPEC, ss.GRID, ss.SEEDS, ss.OBS, executor="serial", progress=False)
+    usa = np.zeros(res.shape, bool)
+    usa[:, 1] = True
+    np.testing.assert_array_equal(res.status, np.where(usa, "inaccurate", "ok"))
+    assert set(res.messages[usa]) == {Watched.message} and set(res.messages[~usa]) == {""}
+    ss.same(serial_result, res)
+    assert res.ok.all() and res.failures == []
