@@ -245,14 +245,41 @@ def _red(message: str) -> str | None:
     return re.sub(r"<[^>]+>", "", message)
 
 
-def explorer_problems(ex: Explorer) -> str | None:
+def allowed(text: str) -> bool:
+    return any(re.search(p, text) for p, _ in ALLOWED_ERRORS)
+
+
+def watch_errors(player) -> list[Exception]:
+    """Wrap the player's error hook: every solver error it reports is kept (a later message may hide it)."""
+    seen: list[Exception] = []
+    hook = player.on_error
+
+    def on_error(exc: Exception) -> None:
+        seen.append(exc)
+        hook(exc)
+
+    player.on_error = on_error
+    return seen
+
+
+def solver_problems(seen: list[Exception]) -> str | None:
+    for exc in seen:
+        if not allowed(f"stopped: {exc}"):
+            return f"the solver stopped: {type(exc).__name__}: {exc}"
+    return None
+
+
+def explorer_problems(ex: Explorer, seen: list[Exception]) -> str | None:
     """Everything that must hold after any action on an Explorer (None: all good)."""
     c, sim, m = ex.controls, ex.sim, ex.model
     if ex.loop.error is not None:
         return f"the frame loop died: {ex.loop.error!r}"
+    problem = solver_problems(seen)
+    if problem:
+        return problem
     msg = _red(c.message.value)
     if msg is not None and not msg.startswith("warning:"):
-        if not any(re.search(p, msg) for p, _ in ALLOWED_ERRORS):
+        if not allowed(msg):
             return f"error shown for values the controls offered: {msg}"
     params = ex.params
     for name, widget in c.fields.items():
@@ -327,10 +354,11 @@ def explorer_for(seed: int) -> Explorer:
 def test_explorer_fuzz(seed, caught):
     async def scenario():
         ex = explorer_for(seed)
+        seen = watch_errors(ex.player)
         try:
-            fz = Fuzz(ex, seed, caught, lambda: explorer_problems(ex),
+            fz = Fuzz(ex, seed, caught, lambda: explorer_problems(ex, seen),
                       extra=lambda rng: click_plot(ex.plots, ex.sim.t, rng))
-            problem = explorer_problems(ex)
+            problem = explorer_problems(ex, seen)
             assert problem is None, problem
             await fz.run(ACTIONS)
         finally:
@@ -376,10 +404,13 @@ def test_sphere_live_fuzz(caught):
 
     async def scenario():
         sv = SphereView(sim)
+        seen = watch_errors(sv.player)
 
         def check() -> str | None:
             if sv.player.loop.error is not None:
                 return f"the frame loop died: {sv.player.loop.error!r}"
+            if solver_problems(seen):
+                return solver_problems(seen)
             if sv.play_button.value != sv.player.playing:
                 return "the Play toggle disagrees with the player"
             return _finite_view(sv)
