@@ -2,8 +2,12 @@
 concurrent.futures Executor or a dask.distributed Client; one BLAS thread per worker; a progress bar.
 
 There is no scheduler here: the executor schedules. Every run draws its random numbers from
-``np.random.SeedSequence(seed, spawn_key=(k,))`` (k the flat index of the point over ``seed_axes``), so a
-result does not depend on the executor, the batch size or the order in which tasks finish.
+``np.random.SeedSequence(seed, spawn_key=(k,))`` (k the flat index of the point over ``seed_axes``) and runs
+with one BLAS thread and the serial numba kernels (``_kernels.policy.serial``), so a result does not depend on
+the executor, the batch size, the order in which tasks finish or what the thread probe says in a process.
+
+A run that raises is recorded, not fatal: status "failed", the exception as its message, NaN observables;
+the other runs complete (see SweepResult.status).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import numpy as np
 
 from ..dynamics import _validate as v
 from ..dynamics import effective_cores
-from .results import SweepResult
+from ..dynamics._kernels.policy import serial as serial_kernels
+from .results import FAILED, SweepResult
 from .spec import FnRunner, RunSpec, SpecRunner, check_observables
 
 __all__ = ["sweep", "worker_init"]
@@ -65,7 +70,16 @@ def sweep(fn_or_spec: RunSpec | Callable, grid: Mapping, seeds: int | Sequence[i
     Notes
     -----
     Run (point k, seed s) uses ``np.random.SeedSequence(s, spawn_key=(k',))``, k' the flat index of the point
-    over seed_axes; the result is identical for every executor and batch size.
+    over seed_axes, one BLAS thread and the serial kernels; the result is identical (bit for bit) for every
+    executor and batch size.
+
+    A run that raises (a grid value the parameter table refuses, a SimulationError, any exception of the function)
+    does not stop the sweep: ``res.status`` (*grid shape, S) is "failed" for it, ``res.messages`` holds
+    "ExceptionType: message" and its float observables are NaN (integer observables become float64); a UserWarning
+    counts the failures. A task whose worker died (BrokenProcessPool, a lost dask worker) records its runs as
+    failed with that error; the finished runs are kept. A RunSpec run whose Simulation reports status "inaccurate"
+    keeps its observables with status "inaccurate" and the solver's message. A grid whose every point is refused
+    by the parameter table raises that ParameterError at once (nothing would run).
     """
     is_spec = isinstance(fn_or_spec, RunSpec)
     if not is_spec and not callable(fn_or_spec):
@@ -86,13 +100,27 @@ def sweep(fn_or_spec: RunSpec | Callable, grid: Mapping, seeds: int | Sequence[i
 
     shape = tuple(len(a) for a in axes.values())
     points = [{k: axes[k][i].item() for k, i in zip(axes, idx)} for idx in itertools.product(*map(range, shape))]
+    refused: dict[int, str] = {}                  # point index -> message, for grid values the table refuses
     if is_spec:
-        for p in points:  # fail fast, in the caller, on a bad grid value
-            fn_or_spec.resolve(p)
+        fn_or_spec.check_axes(axes)
+        errors = []
+        for k, p in enumerate(points):
+            try:
+                fn_or_spec.resolve(p)
+            except ValueError as exc:
+                errors.append(exc)
+                refused[k] = _message(exc)
+        if errors and len(errors) == len(points):
+            raise errors[0]                       # nothing valid to run: the caller's mistake, said at once
         runner = SpecRunner(fn_or_spec, obs)
+        fallback = {name: (len(fn_or_spec.t),) for name in obs}
     else:
         runner = FnRunner(fn_or_spec, obs)
+        fallback = {name: () for name in (obs or ())}
     items = _runs(points, shape, list(axes), seed_axes, seed_vals)
+    pre = {rid: (None, FAILED, refused[rid // len(seed_vals)]) for rid, _, _ in items
+           if rid // len(seed_vals) in refused}
+    items = [it for it in items if it[0] not in pre]
 
     workers = max_workers or _default_workers(executor, kind)
     if batch_size is None:
@@ -103,18 +131,26 @@ def sweep(fn_or_spec: RunSpec | Callable, grid: Mapping, seeds: int | Sequence[i
         kind = "process" if workers > 1 and len(batches) > 1 else "serial"
 
     t0 = time.perf_counter()
-    results: dict[int, dict] = {}
+    results: dict[int, tuple] = dict(pre)
     bar = _progress_bar(progress, len(items))
     try:
         for rid_results in _execute(kind, executor, runner, batches, workers):
-            for rid, out in rid_results:
-                results[rid] = out
+            for rid, out, status, message in rid_results:
+                results[rid] = (out, status, message)
             if bar is not None:
                 bar.update(len(rid_results))
     finally:
         if bar is not None:
             bar.close()
-    data = _assemble(results, len(items), shape + (len(seed_vals),))
+    lead = shape + (len(seed_vals),)
+    data = _assemble(results, len(results), lead, fallback)
+    status = np.array([results[r][1] for r in range(len(results))], dtype=str).reshape(lead)
+    messages = np.array([results[r][2] for r in range(len(results))], dtype=str).reshape(lead)
+    failed = int(np.count_nonzero(status == FAILED))
+    if failed:
+        first = messages[status == FAILED].flat[0]
+        warnings.warn(f"{failed} of {status.size} sweep runs failed (observables NaN; see result.status and "
+                      f"result.messages); first: {first}", UserWarning, stacklevel=2)
     if is_spec:
         params = {k: val for k, val in asdict(fn_or_spec).items() if k not in axes and k != "t"}
     else:
@@ -122,7 +158,7 @@ def sweep(fn_or_spec: RunSpec | Callable, grid: Mapping, seeds: int | Sequence[i
     params["seed_axes"] = list(seed_axes)
     meta = {"executor": kind, "batch_size": batch_size, "tasks": len(batches), "seconds": time.perf_counter() - t0}
     return SweepResult(axes=axes, seeds=seed_vals, data=data, t=np.asarray(fn_or_spec.t) if is_spec else None,
-                       params=params, meta=meta)
+                       params=params, meta=meta, status=status, messages=messages)
 
 
 def _runs(points: list, shape: tuple, names: list, seed_axes: tuple, seed_vals: np.ndarray) -> list:
@@ -167,20 +203,35 @@ def _check_seeds(seeds) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _assemble(results: dict, n_runs: int, lead: tuple) -> dict:
-    """{name: (*lead, *observable shape)} from {run_id: {name: array}} (floats promoted to at least float64)."""
-    first = results[0]
+def _assemble(results: dict, n_runs: int, lead: tuple, fallback: dict) -> dict:
+    """{name: (*lead, *observable shape)} from {run_id: (outputs or None, status, message)}.
+
+    Floats are promoted to at least float64; a failed run (outputs None) is NaN, so an integer or boolean
+    observable with a failed run becomes float64. Shapes come from the first run with outputs; if no run has
+    any, from fallback {name: shape}.
+    """
+    done = [rid for rid in range(n_runs) if results[rid][0] is not None]
+    first = results[done[0]][0] if done else {name: np.empty(sh) for name, sh in fallback.items()}
+    failed = len(done) < n_runs
     data = {}
     for name, a0 in first.items():
-        arr = np.empty((n_runs,) + a0.shape, dtype=np.result_type(a0.dtype, np.float64)
-                       if a0.dtype.kind == "f" else a0.dtype)
-        for rid in range(n_runs):
-            a = results[rid][name]
+        promote = a0.dtype.kind == "f" or (failed and a0.dtype.kind in "iub")
+        arr = np.empty((n_runs,) + a0.shape, dtype=np.result_type(a0.dtype, np.float64) if promote else a0.dtype)
+        if failed:
+            arr[...] = np.nan
+        for rid in done:
+            a = results[rid][0][name]
             if a.shape != a0.shape:
-                raise ValueError(f"observable {name!r} has shape {a.shape} in run {rid} but {a0.shape} in run 0")
+                raise ValueError(f"observable {name!r} has shape {a.shape} in run {rid} but {a0.shape} in run "
+                                 f"{done[0]}")
             arr[rid] = a
         data[name] = arr.reshape(lead + a0.shape)
     return data
+
+
+def _message(exc: BaseException) -> str:
+    """What a failed run records: "ExceptionType: message"."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 # ---------------------------------------------------------------------------------------------- executors
@@ -198,9 +249,19 @@ def _one_blas_thread():
 
 
 def _run_batch(runner: Callable, items: list) -> list:
-    """Worker task: items are (run_id, point, SeedSequence); returns [(run_id, {name: array})]."""
-    with _one_blas_thread():
-        return [(rid, runner(point, seq)) for rid, point, seq in items]
+    """Worker task: items are (run_id, point, SeedSequence); returns [(run_id, {name: array} or None, status,
+    message)]. One BLAS thread and the serial kernels (the same bits everywhere); a run that raises is
+    recorded as FAILED with "ExceptionType: message" and the batch goes on."""
+    out = []
+    with _one_blas_thread(), serial_kernels():
+        for rid, point, seq in items:
+            try:
+                res, status, message = runner(point, seq)
+            except Exception as exc:  # noqa: BLE001 - recorded per run; the sweep never loses the other runs
+                out.append((rid, None, FAILED, _message(exc)))
+                continue
+            out.append((rid, res, status, message))
+    return out
 
 
 def worker_init() -> None:
@@ -277,19 +338,30 @@ def _execute(kind: str, executor, runner: Callable, batches: list, workers: int)
         yield from _as_completed(functools.partial(executor.submit, pure=False), as_completed, runner, batches)
         return
     futures = [executor.submit(_run_batch, runner, b) for b in batches]  # duck-typed: results in order
-    for fut in futures:
-        yield fut.result()
+    for fut, b in zip(futures, batches):
+        yield _result(fut, b)
 
 
 def _as_completed(submit: Callable, as_completed: Callable, runner: Callable, batches: list) -> Iterator[list]:
     """Submit every batch, yield results as they finish, cancel what is left if the caller stops early."""
     futures = [submit(_run_batch, runner, b) for b in batches]
+    batch_of = {id(f): b for f, b in zip(futures, batches)}
     try:
         for fut in as_completed(futures):
-            yield fut.result()
+            yield _result(fut, batch_of[id(fut)])
     finally:
         for fut in futures:
             fut.cancel()
+
+
+def _result(fut, batch: list) -> list:
+    """A finished task's result list; if the task itself failed (a worker died: BrokenProcessPool, a lost dask
+    worker), every run of its batch is recorded as FAILED with that error and the sweep goes on."""
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - the finished batches are kept; this one is recorded
+        msg = _message(exc)
+        return [(rid, None, FAILED, msg) for rid, _, _ in batch]
 
 
 def _malloc_trim_env():

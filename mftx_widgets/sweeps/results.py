@@ -13,10 +13,14 @@ import numpy as np
 from ..dynamics.results import read_only
 from ..errors import ParameterError
 
-__all__ = ["SweepResult", "load", "FORMAT"]
+__all__ = ["SweepResult", "load", "FORMAT", "OK", "FAILED", "INACCURATE", "STATUSES"]
 
 #: the "format" entry of the JSON header of a saved result.
 FORMAT = "mftx_widgets.sweep/1"
+#: the status of one run: finished; raised (observables NaN, the exception in messages); finished but the
+#: solver reports its steps as inaccurate (observables kept, the solver's message in messages).
+OK, FAILED, INACCURATE = "ok", "failed", "inaccurate"
+STATUSES = (OK, FAILED, INACCURATE)
 
 
 def _read_only_arrays(arrays: Mapping) -> Mapping[str, np.ndarray]:
@@ -31,6 +35,8 @@ class SweepResult:
     t : (T,) observation times of a RunSpec sweep (the trailing axis of every observable), else None
     params : the fixed parameters (the RunSpec fields, or the function's name) and seed_axes, JSON-able
     meta : how it ran (executor, batch_size, seconds); not part of the result's identity
+    status : (*grid shape, S) str per run, one of STATUSES ("ok", "failed", "inaccurate"); None: all "ok"
+    messages : (*grid shape, S) str per run: "" or why it failed ("ExceptionType: message"); None: all ""
 
     Immutable: the arrays are read-only copies and axes / data / params / meta read-only mappings. Derived
     data is a new result: ``res.with_data(name=array)``, ``res.with_params(threshold=0.99)``.
@@ -42,6 +48,8 @@ class SweepResult:
     t: np.ndarray | None = None
     params: Mapping = field(default_factory=dict)
     meta: Mapping = field(default_factory=dict, repr=False)
+    status: np.ndarray | None = field(default=None, repr=False)
+    messages: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         s = object.__setattr__
@@ -53,6 +61,16 @@ class SweepResult:
                 raise ParameterError(f"data[{name!r}] must have leading shape (*axes, seed) = {lead}, "
                                      f"got {np.shape(a)}")
         s(self, "data", _read_only_arrays(self.data))
+        status = np.full(lead, OK) if self.status is None else np.asarray(self.status, dtype=str)
+        messages = np.full(lead, "") if self.messages is None else np.asarray(self.messages, dtype=str)
+        for name, a in (("status", status), ("messages", messages)):
+            if a.shape != lead:
+                raise ParameterError(f"{name} must have shape (*axes, seed) = {lead}, got {a.shape}")
+        bad = sorted(set(np.unique(status)) - set(STATUSES))
+        if bad:
+            raise ParameterError(f"status values must be in {STATUSES}, got {bad}")
+        s(self, "status", read_only(status))
+        s(self, "messages", read_only(messages))
         if self.t is not None:
             s(self, "t", read_only(self.t))
         s(self, "params", MappingProxyType(dict(self.params)))
@@ -68,6 +86,20 @@ class SweepResult:
         """Names of the leading dimensions of every data array: (*axes, "seed")."""
         return tuple(self.axes) + ("seed",)
 
+    @property
+    def ok(self) -> np.ndarray:
+        """(*grid shape, S) bool: the runs that finished (status "ok" or "inaccurate")."""
+        return self.status != FAILED
+
+    @property
+    def failures(self) -> list[tuple[dict, int, str]]:
+        """[(grid point {axis: value}, seed, message)] of every failed run, in grid order."""
+        out = []
+        for idx in zip(*np.nonzero(self.status == FAILED)):
+            point = {k: a[i].item() for (k, a), i in zip(self.axes.items(), idx)}
+            out.append((point, int(self.seeds[idx[-1]]), str(self.messages[idx])))
+        return out
+
     def __getitem__(self, name: str) -> np.ndarray:
         return self.data[name]
 
@@ -80,8 +112,8 @@ class SweepResult:
         return dataclasses.replace(self, params={**self.params, **changes})
 
     def save(self, path) -> None:
-        """Write an .npz (no pickles): axes, seeds, t, data and the parameters as JSON."""
-        arrays = {"seeds": self.seeds}
+        """Write an .npz (no pickles): axes, seeds, t, data, status, messages and the parameters as JSON."""
+        arrays = {"seeds": self.seeds, "status": self.status, "messages": self.messages}
         if self.t is not None:
             arrays["t"] = self.t
         for i, a in enumerate(self.axes.values()):
@@ -103,7 +135,9 @@ class SweepResult:
             axes = {k: f[f"axis{i}"] for i, k in enumerate(header["axes"])}
             data = {k: f[f"data{i}"] for i, k in enumerate(header["data"])}
             t = f["t"] if "t" in f.files else None
-            return cls(axes=axes, seeds=f["seeds"], data=data, t=t, params=header["params"], meta=header["meta"])
+            status, messages = (f[k] if k in f.files else None for k in ("status", "messages"))  # older files: ok
+            return cls(axes=axes, seeds=f["seeds"], data=data, t=t, params=header["params"], meta=header["meta"],
+                       status=status, messages=messages)
 
 
 def load(path) -> SweepResult:

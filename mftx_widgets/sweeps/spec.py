@@ -110,18 +110,22 @@ class RunSpec:
         object.__setattr__(self, "t", tuple(float(s) for s in ts))
         self.resolve({})  # validates the defaults (and t against dt)
 
-    def resolve(self, point: Mapping) -> dict:
-        """The full, validated parameter dict of one run: the fields overridden by the grid point."""
+    def check_axes(self, axes) -> None:
+        """Refuse grid axes that no run could use: names that are no field (or t), beta with gamma."""
         allowed = {f.name for f in fields(self)} - {"t"}
-        unknown = set(point) - allowed
+        unknown = set(axes) - allowed
         if unknown:
             raise ValueError(f"grid axes {sorted(unknown)} are not RunSpec fields; allowed: {sorted(allowed)}")
+        if "beta" in axes and ("gamma" in axes or self.gamma is not None):
+            raise ValueError("give either beta or gamma (beta = gamma log n) as a grid axis, not both")
+
+    def resolve(self, point: Mapping) -> dict:
+        """The full, validated parameter dict of one run: the fields overridden by the grid point."""
+        self.check_axes(point)
         p = {**asdict(self), **point}
         for name, row in _ROWS.items():
             p[name] = PARAMS[row].check(p[name], name=name)
         if p["gamma"] is not None:
-            if "beta" in point:
-                raise ValueError("give either beta or gamma (beta = gamma log n) as a grid axis, not both")
             p["gamma"] = v.real("gamma", p["gamma"], low=0.0)
             p["beta"] = p["gamma"] * math.log(p["n"]) if p["n"] > 1 else 0.0
         steps = np.asarray(p["t"]) / p["dt"]
@@ -143,7 +147,10 @@ def start(p: Mapping) -> Start:
 
 
 class SpecRunner:
-    """Picklable: runs a RunSpec at one point and evaluates the observables at every time of spec.t."""
+    """Picklable: runs a RunSpec at one point and evaluates the observables at every time of spec.t.
+
+    Returns ({name: (T, ...) array}, status, message): status "ok", or "inaccurate" (with the solver's message)
+    when the Simulation reports that its steps were not accurate."""
 
     def __init__(self, spec: RunSpec, observables: dict) -> None:
         self.spec, self.observables = spec, observables
@@ -160,11 +167,16 @@ class SpecRunner:
             x = sim.directions
             for name, f in self.observables.items():
                 out[name].append(f(x, m))
-        return {name: np.asarray(vals) for name, vals in out.items()}
+        status = getattr(sim, "status", None)  # a Simulation that watches its own accuracy says so
+        if status == "inaccurate":
+            return ({name: np.asarray(vals) for name, vals in out.items()}, "inaccurate",
+                    str(getattr(sim, "message", "") or "the solver reports its steps as inaccurate"))
+        return {name: np.asarray(vals) for name, vals in out.items()}, "ok", ""
 
 
 class FnRunner:
-    """Picklable: calls fn(point, seed_sequence) -> mapping and keeps the requested names."""
+    """Picklable: calls fn(point, seed_sequence) -> mapping and keeps the requested names; returns
+    ({name: array}, "ok", "")."""
 
     def __init__(self, fn: Callable, keep: tuple | None) -> None:
         self.fn, self.keep = fn, keep
@@ -177,7 +189,7 @@ class FnRunner:
         missing = [k for k in keep if k not in res]
         if missing:
             raise ValueError(f"the sweep function returned no {missing}; it returned {sorted(res)}")
-        return {k: np.asarray(res[k]) for k in keep}
+        return {k: np.asarray(res[k]) for k in keep}, "ok", ""
 
 
 def check_observables(observables, spec: bool) -> dict | tuple | None:

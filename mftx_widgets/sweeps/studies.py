@@ -64,6 +64,8 @@ def equiangular_boundary(betas, n: int, threshold: float = THRESHOLD, rho0: floa
 class PhaseDiagram:
     """Probability (T, B) that all pairwise cosines are >= threshold at each (t, beta), from sweep.
 
+    Over the finished runs only (a failed run, status "failed", is left out; NaN where every run failed).
+
     sweep["min_cosine"] has shape (B, S, T) (beta, seed, t); sweep.params["threshold"] is the threshold.
     Immutable (read-only arrays).
     """
@@ -94,7 +96,9 @@ class PhaseDiagram:
         threshold = v.real("threshold", threshold, low=-1.0, high=1.0)
         if result.params.get("threshold") != threshold:
             result = result.with_params(threshold=threshold)
-        prob = (result["min_cosine"] >= threshold).mean(axis=1).T  # (T, B)
+        ok = result.ok[..., None]                                   # failed runs (NaN) are left out
+        with np.errstate(invalid="ignore"):                         # a beta whose every run failed: NaN
+            prob = (((result["min_cosine"] >= threshold) & ok).sum(axis=1) / ok.sum(axis=1)).T  # (T, B)
         return cls(beta=result.axes["beta"], t=result.t, probability=prob, threshold=threshold,
                    n=int(result.params["n"]), d=int(result.params["d"]), sweep=result)
 

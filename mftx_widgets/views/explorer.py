@@ -18,6 +18,9 @@ from .plots import TimePlots
 from .setup import Setup
 from .sphere import SphereView
 
+#: the Step button takes at most this many seconds of solver steps (by the measured cost per step).
+STEP_SECONDS = 1.0
+
 
 class Explorer(w.VBox):
     """The interactive app: a live SphereView, linked TimePlots and Controls over one Simulation.
@@ -52,6 +55,7 @@ class Explorer(w.VBox):
         p.draw, p.plot, p.status, p.labels = self._draw, self._plot, self._status, self.sphere.drawn_labels
         p.on_error = lambda exc: (self.pause(), self.controls.error(exc, "stopped"))
         self._wire()
+        self._restarting = False
         self._uid = "mftx-explorer-" + uuid.uuid4().hex[:10]
         self._style = w.HTML(LECTURER_CSS, layout=w.Layout(height="0px", margin="0"))
         self._top = w.HBox([self.sphere, self.controls])
@@ -89,6 +93,23 @@ class Explorer(w.VBox):
         """Advance k solver steps and redraw everything."""
         self.player.step(k)
 
+    def step_frame(self) -> None:
+        """The Step button: one frame of steps (frame_steps), but at most STEP_SECONDS of solver time by the
+        player's measured cost per step (as the frame budget caps a frame while playing); a note says so."""
+        k = self.frame_steps
+        if k > 1 and self.player.budget.cost is None:     # measure one step first
+            before = self.player.steps
+            self.step(1)
+            if self.player.steps == before:                # the solver stopped (the message says why)
+                return
+            k -= 1
+        cost = self.player.budget.cost
+        fit = k if cost is None else max(1, int(STEP_SECONDS / max(cost, 1e-9)))
+        if fit < k:
+            self.controls.message.value = (f"<i>Step took {fit} of the {k} steps of a frame ({cost:.2g} s each); "
+                                           f"lower the speed for smaller frames</i>")
+        self.step(min(k, fit))
+
     def reset(self) -> None:
         """Back to t = 0 with the same start (the noise restarts from the seed)."""
         self.controls.message.value = ""
@@ -114,8 +135,15 @@ class Explorer(w.VBox):
         """Load a named preset (params.PRESETS) and restart."""
         if name not in PRESETS:
             raise ParameterError(f"preset must be one of {list(PRESETS)}, got {name!r}")
-        self.set_params(**PRESETS[name].values)
-        self.controls.message.value = f"<i>{PRESETS[name].description}</i>"
+        values, note = dict(PRESETS[name].values), ""
+        fixed = self.model.dimension
+        if fixed is not None and values.get("d", fixed) != fixed:     # Q, K, V fix d: the preset runs in it
+            del values["d"]
+            note = f" (d stays {fixed}: fixed by the model's Q, K, V)"
+        self.controls.message.value = ""
+        self.set_params(**values)
+        notes = self.controls.message.value            # what the restart had to adjust
+        self.controls.message.value = f"<i>{PRESETS[name].description}{note}</i>" + (f"; {notes}" if notes else "")
 
     def code(self) -> str:
         """Python that recreates the current model, start and state (t = steps * dt)."""
@@ -133,7 +161,7 @@ class Explorer(w.VBox):
         c = self.controls
         c.link(self.set_params, lambda: self.params)
         c.play_button.on_click(lambda _: self.toggle())
-        c.step_button.on_click(lambda _: self.step(self.frame_steps))
+        c.step_button.on_click(lambda _: self.step_frame())
         c.reset_button.on_click(lambda _: self.reset())
         c.code_button.on_click(lambda _: c.show_code(self.code()))
         c.lecturer.observe(lambda ch: self._set_lecturer(ch["new"]), names="value")
@@ -144,7 +172,11 @@ class Explorer(w.VBox):
 
     def _new_run(self, notes: list[str]) -> None:
         """After a restart: resize the views, detect an equiangular start (theory overlay), draw everything."""
-        self.attention.resize(self.sim.n)
+        self._restarting = True            # the token slider's observer must not draw the old sphere
+        try:
+            self.attention.resize(self.sim.n)
+        finally:
+            self._restarting = False
         self.attention.paint(self.sphere, self.model, self.sim.x)      # colours for the new tokens
         self.sphere.set_source(self.player)
         x0 = self.sim.x
@@ -159,6 +191,8 @@ class Explorer(w.VBox):
 
     def _on_attention(self) -> None:
         """Colour the particles by the selected token's attention row (or back to clusters)."""
+        if self._restarting:
+            return
         self.attention.paint(self.sphere, self.model, self.sim.x)
         self.player.render(force_plots=True, record=False)
 

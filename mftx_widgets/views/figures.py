@@ -13,6 +13,7 @@ parameters of the frames (title_of). The numerics (mftx_widgets.dynamics) never 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -240,15 +241,24 @@ def phase_diagram_plot(result: PhaseDiagram, ax=None, theory: bool = True, rho0:
     return ax
 
 
+def _failed_note(result: SweepResult) -> str:
+    """", k failed runs left out" when some runs of the sweep failed (their observables are NaN)."""
+    k = int(np.count_nonzero(result.status == "failed"))
+    return f", {k} failed run{'s' * (k != 1)} left out" if k else ""
+
+
 def cluster_count_plot(result: SweepResult, ax=None, theory: bool = True):
     """Cluster count vs beta (mean and range over seeds) of sweep.cluster_count_vs_beta, with k*(beta) for d = 2."""
     if "cluster_count" not in result.data or "beta" not in result.axes:
         raise ParameterError("result must be a sweep over 'beta' recording 'cluster_count'")
     ax = _axes(ax)
     beta = np.asarray(result.axes["beta"], dtype=float)
-    c = result["cluster_count"][..., -1]  # (B, S) at the last time
-    ax.errorbar(beta, c.mean(axis=1), yerr=[c.mean(axis=1) - c.min(axis=1), c.max(axis=1) - c.mean(axis=1)],
-                fmt="o", capsize=3, label=f"particles ({c.shape[1]} seeds)")
+    c = result["cluster_count"][..., -1]  # (B, S) at the last time; NaN for a failed run (left out)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # a beta whose every run failed: no marker
+        mean, lo, hi = np.nanmean(c, axis=1), np.nanmin(c, axis=1), np.nanmax(c, axis=1)
+    ax.errorbar(beta, mean, yerr=[mean - lo, hi - mean], fmt="o", capsize=3,
+                label=f"particles ({c.shape[1]} seeds{_failed_note(result)})")
     if theory and int(result.params.get("d", 0)) == 2:
         fine = np.linspace(max(beta.min(), 0.1), beta.max(), 300)
         ax.step(fine, [circle_theory.dominant_mode(b) for b in fine], where="mid", color="C3",
@@ -269,11 +279,15 @@ def collapse_time_plot(result: SweepResult, ax=None, theory: bool = True):
     thr = float(result.params["threshold"])
     for j, g in enumerate(result.axes["gamma"]):
         tc = result["collapse_time"][:, j, :]
-        ax.plot(ns, np.median(tc, axis=1), "o-", color=f"C{j}", label=f"gamma = {g:g} (median)")
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # failed runs are NaN and left out
+            med, rho0 = np.nanmedian(tc, axis=1), np.nanmean(result["rho0"][:, j, :], axis=1)
+        ax.plot(ns, med, "o-", color=f"C{j}", label=f"gamma = {g:g} (median{_failed_note(result)})")
         if theory:
-            rho0 = result["rho0"][:, j, :].mean(axis=1)
-            ts = [equiangular_boundary([g * np.log(n)], int(n), thr, rho0=max(r, 0.0))[0] for n, r in zip(ns, rho0)]
-            ax.plot(ns, ts, "--", color=f"C{j}")
+            ok = np.isfinite(rho0)
+            ts = [equiangular_boundary([g * np.log(n)], int(n), thr, rho0=max(r, 0.0))[0]
+                  for n, r in zip(ns[ok], rho0[ok])]
+            ax.plot(ns[ok], ts, "--", color=f"C{j}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("n")

@@ -1,13 +1,15 @@
 """History: the observables of a live run at its recorded frames, and snapshots of the state for time travel.
 
-Bounded memory: both the series and the snapshots are decimated by 2 when full. The energy is checked by
-dynamics.monitor.EnergyMonitor (a decrease means dt is too large); no numerics are computed here.
+Bounded memory: both the series and the snapshots are decimated by 2 when full. The energy E_beta is recorded
+for every model and checked by dynamics.monitor.EnergyMonitor where it must not decrease (a decrease means dt
+is too large); no numerics are computed here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..config import MAX_EXP_ARG
 from ..dynamics import Attention, observables
 from ..dynamics.monitor import EnergyMonitor
 
@@ -62,6 +64,8 @@ class History:
         """Record the state x (n, d) at time t (cluster labels may be passed to avoid recomputing them)."""
         x = np.asarray(x)
         e = self.monitor.energy(t, x)
+        if not self.monitor.active and self.model.beta <= MAX_EXP_ARG["float64"]:
+            e = observables.energy(x, self.model.beta)   # defined for every model; monotone only for some
         k = int(labels.max()) + 1 if labels is not None else observables.cluster_count(x)
         if self._count % self._stride == 0:
             for key, val in zip(self.COLUMNS, (t, e, observables.mean_cosine(x), k, steps)):

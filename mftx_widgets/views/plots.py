@@ -45,6 +45,9 @@ class TimePlots:
     .canvas is the ipympl widget; on_time(callback) is called with t when a time panel is clicked.
     """
 
+    #: the cluster panel switches to a log scale above this many clusters.
+    LOG_CLUSTERS = 30
+
     def __init__(self, lecturer: bool = False, figsize: tuple[float, float] | None = None) -> None:
         import matplotlib
 
@@ -113,22 +116,30 @@ class TimePlots:
             ax.set_xlim(0, tmax)
             y = np.asarray(y, dtype=float)
             y = y[np.isfinite(y)]
-            if y.size:
+            # clusters above LOG_CLUSTERS: log scale (decided per series: a new run may need the linear one back)
+            log = ax is self.ax_clusters and y.size > 0 and y.max() > self.LOG_CLUSTERS
+            if ax.get_yscale() != ("log" if log else "linear"):
+                ax.set_yscale("log" if log else "linear")
+            if log:
+                ax.set_ylim(0.8, max(float(y.max()) * 1.3, 2.0))
+            elif y.size:
                 lo, hi = float(y.min()), float(y.max())
                 pad = 0.05 * (hi - lo) if hi > lo else 0.05 * max(abs(hi), 1.0)
                 ax.set_ylim(lo - pad, hi + pad)
         self.ax_cos.set_xlim(0, tmax)
-        if self.ax_clusters.get_ylim()[1] > 30:
-            self.ax_clusters.set_yscale("log")
-            self.ax_clusters.set_ylim(0.8, max(float(np.nanmax(clusters)) * 1.3, 2.0))
 
     def show(self, history, t: float, x, theory: np.ndarray | None = None) -> None:
         """Draw a History's series (theory: rho at history.t, or None), the cursor at t and the cosines of x."""
         h = history
+        self.set_energy_title(h.check_energy)
         self.set_series(h.t, h.energy, h.mean_cosine, h.clusters, theory, h.t, warning=h.warning)
         self.set_time(t)
         self.set_histogram(x)
         self.draw()
+
+    def set_energy_title(self, monotone: bool) -> None:
+        """The energy panel says "never decreases" only for the models whose flow never decreases it."""
+        self.ax_energy.set_title("energy $E_\\beta$" + (" (never decreases)" if monotone else ""))
 
     def set_histogram(self, x, bins: int = 40, max_tokens: int = 500) -> None:
         """Histogram of the pairwise cosines of x (n, d); above max_tokens, of a fixed random subset of tokens
@@ -186,9 +197,11 @@ class TrajectoryPlots(w.VBox):
             hist.append(float(traj.t[i]), traj.x[i])
         self.history = hist
         self.energy_warning = hist.warning
+        self.monotone = hist.check_energy
         self.theory = equiangular.curve_for(traj.model, traj.x[0], traj.t) if theory else None
         self.plots = TimePlots(lecturer=lecturer)
         self.figure = self.plots.figure
+        self.plots.set_energy_title(hist.check_energy)
         self.plots.set_series(hist.t, hist.energy, hist.mean_cosine, hist.clusters, self.theory, traj.t,
                               warning=hist.warning)
         self.slider = w.IntSlider(value=0, min=0, max=len(traj) - 1, description="frame", continuous_update=False)

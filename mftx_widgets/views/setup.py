@@ -64,7 +64,7 @@ class Setup:
             if x0 is None:
                 raise ParameterError(f"init {CUSTOM!r} needs the x0 array given to the Explorer")
             del values["init"]
-        notes = _fit_start(values) if x0 is None else []
+        notes = _fit_start(values, fixed) if x0 is None else []
         if fixed is not None and "d" in values and PARAMS["d"].check(values["d"]) != fixed:
             raise ParameterError(f"d is fixed to {fixed} by the model's Q, K, V matrices")
         start = Start(**{k: values[k] for k in START if k in values})
@@ -121,18 +121,21 @@ class Setup:
         return "\n".join(lines)
 
 
-def _fit_start(values: dict) -> list[str]:
-    """Adjust n, d, rho0, k in place so the start exists; the notes say what changed."""
+def _fit_start(values: dict, fixed_d: int | None = None) -> list[str]:
+    """Adjust n, d, rho0, k in place so the start exists; the notes say what changed. fixed_d: the d the model's
+    Q, K, V fix (the equiangular start then lowers n to it instead of raising d)."""
     p = {k: PARAMS[k].check(values.get(k, PARAMS[k].default)) for k in START}
     notes = []
     if p["init"] == "equiangular":
-        n = min(p["n"], PARAMS["d"].span[1])
-        changed = ([f"n = {n}"] if n != p["n"] else []) + ([f"d = {n}"] if p["d"] < n else [])
-        values.update(n=n, d=max(p["d"], n))
+        n = min(p["n"], PARAMS["d"].span[1] if fixed_d is None else fixed_d)
+        d = max(p["d"], n) if fixed_d is None else fixed_d
+        changed = ([f"n = {n}"] if n != p["n"] else []) + ([f"d = {d}"] if d != p["d"] else [])
+        values.update(n=n, d=d)
         if n > 1:
             values["rho0"] = max(p["rho0"], -1.0 / (n - 1) + 1e-6)
         if changed:
-            notes.append(f"equiangular start needs d >= n: using {', '.join(changed)}")
+            fixed = f" (d is fixed to {fixed_d} by the model's Q, K, V)" if fixed_d is not None else ""
+            notes.append(f"equiangular start needs d >= n: using {', '.join(changed)}{fixed}")
     if p["init"] == "clusters" and p["k"] > p["n"]:
         values["k"] = p["n"]
         notes.append(f"the clusters start needs k <= n: using k = {p['n']}")

@@ -283,7 +283,51 @@ def test_explorer_equiangular_start_overlays_theory(explorer):
     ex = explorer(init="equiangular", n=10, d=10, rho0=0.5, beta=2.0, dt=0.01, plot_interval=60.0)
     run_frames(ex, 300)
     assert ex.sim.t == pytest.approx(3.0)
-    ex.player.refresh(force=True)
+    ex.player.render(force_plots=True)   # records t = 3 even when a loaded machine made obs_every > 1
     theory = ex.plots.l_theory.get_ydata()
     assert len(theory) == len(ex.history) and theory[-1] == pytest.approx(0.99731, abs=1e-5)
     np.testing.assert_allclose(ex.history.mean_cosine, theory, atol=1e-6)
+
+
+def test_restart_with_the_attention_token_beyond_the_new_n(explorer):
+    """Found by the widget fuzz: the token slider clamped during a restart drew the new state on the old sphere."""
+    ex = explorer(n=20, d=3)
+    ex.attention.token.value = 19
+    ex.controls.preset.value = "Kuramoto sync"                 # n = 64, d = 2: no clamp, a new d
+    ex.attention.token.value = 63
+    ex.set_params(n=6, d=5)                                      # clamps the token and changes d at once
+    assert ex.attention.token.value == 5
+    assert ex.sphere.d == 5 and ex.sphere.positions.shape == (6, 3) and np.all(np.isfinite(ex.sphere.positions))
+
+
+def test_fixed_d_model_takes_presets_and_equiangular_starts(explorer):
+    """Found by the widget fuzz: with Q, K, V fixing d = 4, a preset with another d or the equiangular start at
+    n > 4 showed "d is fixed" errors for menu entries the controls offered."""
+    rng = np.random.default_rng(0)
+    q = np.eye(4) + 0.1 * rng.standard_normal((4, 4))
+    ex = explorer(model=mw.Attention(beta=2.0, Q=q), n=16)
+    ex.controls.preset.value = "long context"                  # d = 3 in the preset
+    assert ex.sim.d == 4 and ex.sim.n == PRESETS["long context"].values["n"] and ex.model.Q is not None
+    assert "d stays 4" in ex.controls.message.value and "#b00" not in ex.controls.message.value
+    ex.controls.init.value = "equiangular"
+    assert ex.sim.n == 4 and ex.sim.d == 4 and ex.params["init"] == "equiangular"
+    assert "using n = 4" in ex.controls.message.value and "#b00" not in ex.controls.message.value
+    rho = mw.observables.mean_cosine(ex.sim.x)
+    assert rho == pytest.approx(ex.params["rho0"], abs=1e-12)
+
+
+def test_step_button_takes_at_most_step_seconds_of_steps(explorer):
+    """Found by the widget fuzz: n = 2000, dt = 0.0035, speed 3 made one Step click 42 solver steps (7 s here);
+    speed 20 at dt = 0.001 would be 1000. The click is capped by the measured cost per step."""
+    from mftx_widgets.views.explorer import STEP_SECONDS
+
+    ex = explorer(n=20, dt=0.001, speed=20.0)
+    assert ex.frame_steps == 1000
+    ex.player.budget.cost = STEP_SECONDS / 10                  # as if one step had been measured at 0.1 s
+    ex.controls.step_button.click()
+    assert ex.steps_total == 10 and ex.sim.t == pytest.approx(10 * 0.001)
+    assert "Step took 10 of the 1000 steps" in ex.controls.message.value
+    ex.set_params(beta=2.0)
+    ex.player.budget.cost = STEP_SECONDS * 2                     # slower than the cap: still one step per click
+    ex.controls.step_button.click()
+    assert ex.steps_total == 1

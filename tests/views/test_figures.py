@@ -121,3 +121,15 @@ def test_title_of_any_frames():
     assert figures.title_of(run, 1.0) == "phase ODE  beta=2.5  kind=SA  method=phase-DOP853  n=4  d=2  t=1.00"
     assert figures.title_of(mw.Frames(t=[0.0], x=_cap(3, 2)[None])) == "n=3  d=2"
     assert mw.export.title_of is figures.title_of
+
+
+def test_sweep_plots_leave_failed_runs_out():
+    """A failed run (NaN, status "failed") is left out of the mean and range, and the legend says so."""
+    cc = np.array([[[2.0], [np.nan], [4.0]], [[1.0], [1.0], [1.0]]])     # (beta, seed, t)
+    status = np.array([["ok", "failed", "ok"], ["ok", "ok", "ok"]])
+    res = mw.sweeps.SweepResult(axes={"beta": [1.0, 2.0]}, seeds=np.arange(3), data={"cluster_count": cc},
+                                t=np.array([5.0]), params={"n": 8, "d": 3}, status=status)
+    fig, ax = _canvas(three=False)
+    figures.cluster_count_plot(res, ax=ax, theory=False)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [3.0, 1.0])          # mean over seeds 0 and 2
+    assert "1 failed run left out" in ax.get_legend().get_texts()[0].get_text()

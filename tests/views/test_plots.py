@@ -28,3 +28,37 @@ def test_trajectory_plots_theory_overlay_and_click():
     uni = TrajectoryPlots(mw.simulate(mw.Attention(beta=2.0), mw.initial.uniform(10, 3), t_max=0.5))
     assert uni.theory is None                                   # no theory curve for a non-equiangular start
     uni.close()
+
+
+def test_cluster_panel_scale_follows_each_series():
+    """Log scale above TimePlots.LOG_CLUSTERS clusters, linear again for a new run with few; an empty series is
+    no error (found by the widget fuzz: the log scale stuck after a large run and crashed on an empty one)."""
+    import warnings
+
+    from mftx_widgets.views.plots import TimePlots
+
+    p = TimePlots()
+    t = np.linspace(0.0, 1.0, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                              # no "non-positive ylim on a log axis"
+        p.set_series(t, np.ones(5), np.zeros(5), np.array([400.0, 200, 90, 40, 31]))
+        assert p.ax_clusters.get_yscale() == "log" and p.ax_clusters.get_ylim() == pytest.approx((0.8, 520.0))
+        p.set_series([], [], [], [])
+        assert p.ax_clusters.get_yscale() == "linear"
+        p.set_series(t, np.ones(5), np.zeros(5), np.array([3.0, 3, 2, 1, 1]))
+        assert p.ax_clusters.get_yscale() == "linear" and p.ax_clusters.get_ylim() == pytest.approx((0.9, 3.1))
+    p.close()
+
+
+def test_energy_panel_for_models_whose_energy_may_fall():
+    """E_beta is drawn for every model; "never decreases" is said only where the flow never decreases it."""
+    noisy = TrajectoryPlots(mw.simulate(mw.Attention(beta=2.0, noise=0.2), mw.initial.uniform(10, 3, seed=1),
+                                        t_max=0.5, seed=3))
+    x = noisy.traj.x
+    np.testing.assert_allclose(noisy.history.energy[[0, -1]], [mw.observables.energy(x[0], 2.0),
+                                                               mw.observables.energy(x[-1], 2.0)], rtol=1e-12)
+    assert noisy.plots.ax_energy.get_title() == "energy $E_\\beta$" and noisy.energy_warning is None
+    noisy.close()
+    plain = TrajectoryPlots(mw.simulate(mw.Attention(beta=2.0), mw.initial.uniform(10, 3, seed=1), t_max=0.5))
+    assert plain.plots.ax_energy.get_title() == "energy $E_\\beta$ (never decreases)"
+    plain.close()

@@ -7,8 +7,11 @@ two vCPUs behave as one core threads do not pay at all.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import time
+from collections.abc import Iterator
 
 import numba as nb
 import numpy as np
@@ -127,13 +130,33 @@ def _threads_pay() -> bool:
     return _PROBE["pay"]
 
 
+_SERIAL = threading.local()
+
+
+@contextlib.contextmanager
+def serial() -> Iterator[None]:
+    """Context: every kernel called from THIS thread takes its serial path (use_parallel is False) while active.
+
+    Reentrant; other threads are not affected. Sweeps run every run under it, so a result does not depend on
+    what the thread probe says in one process or another: the prange drivers split the rows into blocks of
+    a size set by the thread count, which changes the BLAS tile shapes and so the summation order (last-bit
+    differences at n >= PARALLEL_MIN_N, d >= BLAS_MIN_D).
+    """
+    _SERIAL.depth = getattr(_SERIAL, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _SERIAL.depth -= 1
+
+
 def use_parallel(n: int) -> bool:
     """Thread policy: the prange kernel only for n >= PARALLEL_MIN_N, more than one effective core and
-    numba threads, and (if PARALLEL_PROBE) a once-per-process probe showing that threads pay here.
+    numba threads, and (if PARALLEL_PROBE) a once-per-process probe showing that threads pay here; never
+    inside a ``serial()`` context of the calling thread.
 
     Set MFTX_PARALLEL=0 / 1 to skip the probe and force the answer (the n and core conditions still apply).
     """
-    if n < PARALLEL_MIN_N or effective_cores() < 2 or nb.config.NUMBA_NUM_THREADS < 2:
+    if getattr(_SERIAL, "depth", 0) or n < PARALLEL_MIN_N or effective_cores() < 2 or nb.config.NUMBA_NUM_THREADS < 2:
         return False
     return _threads_pay() if PARALLEL_PROBE else True
 
