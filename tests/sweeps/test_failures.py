@@ -213,17 +213,31 @@ def test_inaccurate_runs_keep_their_observables_and_say_so(monkeypatch, serial_r
     from mftx_widgets.sweeps import spec as spec_mod
 
     class Watched(spec_mod.Simulation):
-        @property
-        def status(self) -> str:
-            return "inaccurate" if self.model.kind == "USA" else "running"
+        MESSAGE = "local error above rtol: dt = 0.01 would do"
 
-        message = "local error above rtol: dt = 0.01 would do"
+        def step(self, *args, **kwargs):
+            out = super().step(*args, **kwargs)
+            if self.model.kind == "USA":
+                self.status, self.message = "inaccurate", self.MESSAGE
+            return out
 
     monkeypatch.setattr(spec_mod, "Simulation", Watched)
     res = sw.sweep(ss.SPEC, ss.GRID, ss.SEEDS, ss.OBS, executor="serial", progress=False)
     usa = np.zeros(res.shape, bool)
     usa[:, 1] = True
     np.testing.assert_array_equal(res.status, np.where(usa, "inaccurate", "ok"))
-    assert set(res.messages[usa]) == {Watched.message} and set(res.messages[~usa]) == {""}
+    assert set(res.messages[usa]) == {Watched.MESSAGE} and set(res.messages[~usa]) == {""}
     ss.same(serial_result, res)
     assert res.ok.all() and res.failures == []
+
+
+def test_a_real_inaccurate_fixed_step_run_is_recorded_with_the_dt_that_would_do():
+    """No stand-in: USA with Euler at dt = 0.1 (the issue's example of a plausible-looking wrong run) is marked
+    "inaccurate" by the Simulation's own error check, and the sweep keeps that status and its advice."""
+    spec = sw.RunSpec(t=tuple(np.arange(0.0, 4.01, 1.0)), n=32, d=3, kind="USA", method="euler", dt=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sw.sweep(spec, {"beta": [5.0]}, seeds=2, observables=["energy"], executor="serial", progress=False)
+    assert np.all(res.status == "inaccurate"), res.status
+    assert all("dt <=" in m and "dopri5" in m for m in res.messages.ravel()), res.messages
+    assert np.all(np.isfinite(res["energy"]))
