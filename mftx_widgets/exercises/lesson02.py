@@ -55,8 +55,11 @@ def check_coupling_harmonics(answer, beta: float, kmax: int = 6) -> bool:
 
 
 def check_stationary_r(answer, kappa: float) -> bool:
-    """Your stationary order parameter of noisy Kuramoto at beta = 0 (root of r = I_1(kappa r)/I_0(kappa r))."""
+    """Your stationary order parameter of noisy Kuramoto at beta = 0 (root of r = I_1(kappa r)/I_0(kappa r)).
+
+    Right to 5e-4 (four decimals); the small-(kappa - 2) expansion r^2 = 8 (kappa - 2)/kappa^3 is not enough.
+    """
     return verdict(f"stationary r (kappa = {kappa:g})", answer, circle.stationary_order_parameter(kappa),
-                   rtol=1e-6, atol=1e-9,
+                   rtol=0.0, atol=5e-4,
                    hint="Solve r = I_1(kappa r)/I_0(kappa r) for r > 0 (scipy.special.iv, scipy.optimize.brentq); "
                         "below kappa = 2 only r = 0 solves it.")
