@@ -4,21 +4,34 @@ Each lesson prints lines ``CLAIM <name> = <number>``; the expected values and to
 facts of docs/theory.md (section 9), written here independently of the lesson code. Also checked: no error
 output, the end marker, real widgets in the stored widget state, and the lesson format (no stored
 outputs, RISE slide metadata on every cell, hidden solutions, predict / try-this prompts, a static
-figure before every live widget).
+figure before every live widget). Lessons listed in tests/lessons/second_edition.py must also pass the
+second-edition format (issue 15), see test_second_edition_format.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from helpers import REPO
 
 LESSONS = REPO / "lessons"
+
+
+def _second_edition() -> tuple[str, ...]:
+    spec = importlib.util.spec_from_file_location("second_edition", Path(__file__).with_name("second_edition.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return tuple(mod.SECOND_EDITION)
+
+
+SECOND_EDITION = _second_edition()
 TIMEOUT = 240  # seconds per cell; a whole lesson takes 15-35 s on 2 shared cores
 
 CLAIM_RE = re.compile(r"^CLAIM (\w+) = (\S+)\s*$", re.M)
@@ -29,6 +42,15 @@ EXPECTED = {
         # F12: E_beta non-decreasing along USA; dE/dt = (1/n) sum |dx_i/dt|^2 to the time-stepping error (1e-4)
         "energy_min_increment": (lambda v: v >= -1e-12, "USA energy never decreases"),
         "energy_identity_relerr": (lambda v: 0 <= v <= 1e-4, "dE/dt identity within 1e-4 relative"),
+        # §5: l*(4) on S^2 from the growth rates l (l + 1) I_{l+1/2}(beta) (scipy, independent of mw.circle) = 2;
+        # the SA run (n = 200, seed 0) shows that many clusters, tight (cos >= 0.99 inside) and far apart
+        # (cos <= 0.5 between), so single linkage cannot have chained them
+        "lstar_beta4_d3": (lambda v: v == _lstar_sphere(4.0), "l*(4) on S^2 = 2"),
+        "clusters_t15": (lambda v: v == _lstar_sphere(4.0), "as many clusters as l*(4) = 2"),
+        "cluster_inside_min_cos_t15": (lambda v: 0.99 <= v <= 1 + 1e-9, "clusters tight: cos >= 0.99 inside"),
+        "cluster_between_max_cos_t15": (lambda v: -1 - 1e-9 <= v <= 0.5, "clusters apart: cos <= 0.5 between"),
+        # §8 / exercise 2: near one cluster Z_i = sum_k e^{beta <x_i, x_k>} = n e^beta (1 - O(1 - cos))
+        "softmax_denominator_ratio_end": (lambda v: abs(v - 1) <= 1e-3, "Z_i / (n e^beta) = 1 within 1e-3"),
     },
     "02_kuramoto": {
         # F17: stationary r at kappa = 4 within 0.03 of the root 0.8315; below the pitchfork r ~ 0 up to
@@ -61,6 +83,14 @@ EXPECTED = {
 }
 
 
+def _lstar_sphere(beta: float, d: int = 3, lmax: int = 30) -> int:
+    """argmax_l of l (l + d - 2) I_{l + d/2 - 1}(beta) (the SA/USA growth rates up to an l-free factor)."""
+    from scipy import special
+
+    ell = np.arange(1, lmax + 1)
+    return int(ell[np.argmax(ell * (ell + d - 2) * special.ive(ell + d / 2 - 1, beta))])
+
+
 def lesson_path(stem: str) -> Path:
     return LESSONS / f"{stem}.ipynb"
 
@@ -87,6 +117,11 @@ def claims(nb) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------------------------------- format checks
+# a code cell whose last line is one of these names or calls displays a live widget
+WIDGET_NAMES = ("ex", "view", "explorable")
+WIDGET_CALLS = ("mw.Explorer(", "mw.TrajectoryPlots(", "explorables.")
+
+
 @pytest.mark.parametrize("stem", sorted(EXPECTED))
 def test_lesson_format(stem):
     nb = nbformat.read(lesson_path(stem), as_version=4)
@@ -115,6 +150,115 @@ def test_lesson_format(stem):
             before = [p.source for p in cells[:i] if p.cell_type == "code"]
             assert "plt.show()" in before[-1], f"cell {i}: no static figure right before the live widget"
     assert "%matplotlib inline" in cells[1].source
+
+
+# ------------------------------------------------------------------------------ second-edition format (issue 15)
+LABELS = ("Theorem", "Derivation", "Heuristic", "Fit", "Observation")
+PREDICT_RE = re.compile(r"\bPredict\b")
+DETAILS_RE = re.compile(r"<details>.*?</details>", re.S)
+INLINE_ANSWER_RE = re.compile(r"\?\s*\([A-Z][^)]*\)")           # "...? (The answer.)" after a question
+ARXIV_RE = re.compile(r"\b\d{4}\.\d{4,5}\b")
+CHECK_CALL_RE = re.compile(r"\bcheck_\w+\(")
+DEF_RE = re.compile(r"^\s*def (\w+)\(", re.M)
+
+
+def outside_details(src: str) -> str:
+    return DETAILS_RE.sub("", src)
+
+
+def second_edition_problems(nb, stem: str) -> list[str]:
+    """Every way the notebook `nb` of lesson `stem` breaks the second-edition format; [] if it complies.
+
+    1. the theorem / you-will-see table: every row's first column starts with a bold label
+       **Theorem** / **Derivation** / **Heuristic** / **Fit** / **Observation** (issue 15 #7);
+    2. predict, then reveal: a markdown cell with a "Predict" prompt holds no answer outside <details> (no
+       "Reveal" or "Answer" there, no "? (Capitalised answer)" after a question), and it is revealed: it has a
+       <details> block itself, or one of the next 4 cells is a markdown cell with "Reveal" or <details>;
+    3. exercises: at least two <details> blocks whose summary says "Solution"; hidden code cells start with
+       "# Solution"; at least two visible code cells call a check_...( helper, and the lesson imports
+       mftx_widgets.exercises.lessonNN;
+    4. no function defined in a notebook except student answers named my_... (helpers live in the package);
+    5. the last markdown cell is the references: it starts with "## References", cites at least one arXiv id
+       and links ../docs/theory.md with a § number.
+    """
+    bad: list[str] = []
+    cells = nb.cells
+    head = cells[0].source
+    rows = [ln for ln in head.splitlines() if ln.startswith("|")]
+    if len(rows) < 3 or "the theorem says" not in rows[0]:
+        bad.append("cell 0: no '| the theorem says | you will see |' table with at least one row")
+    for ln in rows[2:]:
+        first = ln.strip("|").split("|")[0].strip()
+        if not first.startswith(tuple(f"**{lab}" for lab in LABELS)):
+            bad.append(f"table row not labelled {LABELS}: {ln[:70]!r}")
+    md = [i for i, c in enumerate(cells) if c.cell_type == "markdown"]
+    for i in md:
+        src = cells[i].source
+        if not PREDICT_RE.search(src):
+            continue
+        out = outside_details(src)
+        if re.search(r"\b(Reveal|Answer)", out) or INLINE_ANSWER_RE.search(out):
+            bad.append(f"cell {i}: an answer on the same screen as the Predict prompt")
+        later = [cells[j].source for j in range(i + 1, min(i + 5, len(cells))) if cells[j].cell_type == "markdown"]
+        if "<details>" not in src and not any("Reveal" in s or "<details>" in s for s in later):
+            bad.append(f"cell {i}: the prediction is never revealed (no <details>, no 'Reveal' in the next 4 cells)")
+    text = "\n".join(cells[i].source for i in md)
+    solutions = [b for b in DETAILS_RE.findall(text) if re.search(r"<summary>.*Solution", b)]
+    if len(solutions) < 2:
+        bad.append(f"{len(solutions)} <details> solutions (need >= 2)")
+    code = [c for c in cells if c.cell_type == "code"]
+    hidden = [c for c in code if c.metadata.get("jupyter", {}).get("source_hidden")]
+    if not all(c.source.startswith("# Solution") for c in hidden):
+        bad.append("a hidden code cell does not start with '# Solution'")
+    visible = [c.source for c in code if c not in hidden]
+    n_checks = sum(bool(CHECK_CALL_RE.search(s)) for s in visible)
+    if n_checks < 2:
+        bad.append(f"{n_checks} visible code cells call a check_ helper (need >= 2)")
+    if f"mftx_widgets.exercises import lesson{stem[:2]}" not in "\n".join(visible):
+        bad.append(f"no 'from mftx_widgets.exercises import lesson{stem[:2]}'")
+    for c in code:
+        for name in DEF_RE.findall(c.source):
+            if not name.startswith("my_"):
+                bad.append(f"function {name} defined in the notebook (helpers belong in the package)")
+    ref = cells[md[-1]].source if md else ""
+    if not ref.startswith("## References"):
+        bad.append("the last markdown cell is not '## References'")
+    if not ARXIV_RE.search(ref) or "../docs/theory.md" not in ref or "§" not in ref:
+        bad.append("references: need an arXiv id and a link ../docs/theory.md with a § number")
+    return bad
+
+
+@pytest.mark.parametrize("stem", SECOND_EDITION)
+def test_second_edition_format(stem):
+    nb = nbformat.read(lesson_path(stem), as_version=4)
+    assert second_edition_problems(nb, stem) == []
+
+
+def test_second_edition_checks_catch_the_first_edition_faults():
+    # the checks must be able to fail: a predict prompt with its answer in parentheses, an unlabelled table row,
+    # no solutions, no check_ calls, no references, a copied helper
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    nb = new_notebook(cells=[
+        new_markdown_cell("# L\n| the theorem says | you will see |\n|---|---|\n| tokens collapse | a collapse |"),
+        new_markdown_cell("*Predict:* how many clusters? (One, quickly.)"),
+        new_code_cell("def sphere_axes(ax):\n    pass"),
+        new_markdown_cell("## Exercises"),
+    ])
+    bad = "\n".join(second_edition_problems(nb, "09_x"))
+    for fault in ("table row not labelled", "answer on the same screen", "never revealed", "0 <details> solutions",
+                  "0 visible code cells call", "function sphere_axes", "'## References'"):
+        assert fault in bad, fault
+    ok = new_notebook(cells=[
+        new_markdown_cell("# L\n| the theorem says | you will see |\n|---|---|\n| **Theorem** ([GLPR]) | x |"),
+        new_markdown_cell("**Predict:** how many?\n<details><summary>Answer</summary>\n\nOne.\n</details>"),
+        new_code_cell("from mftx_widgets.exercises import lesson09 as e\ne.check_a(1)"),
+        new_code_cell("def my_answer():\n    return 1\ne.check_b(my_answer())"),
+        new_markdown_cell("<details><summary>Solution 1</summary>a</details>\n<details><summary>Solution 2</summary>"
+                          "b</details>"),
+        new_markdown_cell("## References\n- [GLPR] arXiv:2312.10794, §2; [docs/theory.md](../docs/theory.md) §4"),
+    ])
+    assert second_edition_problems(ok, "09_x") == []
 
 
 # ---------------------------------------------------------------------------------------------- execution

@@ -1,0 +1,7 @@
+"""Lessons in the second-edition format (issue 15). tests/lessons/test_lessons.py applies the stricter format checks
+(test_second_edition_format) to these; each lesson helper adds its own lessons, one name per line."""
+
+SECOND_EDITION = (
+    "01_tokens_as_particles",
+    "02_kuramoto",
+)
