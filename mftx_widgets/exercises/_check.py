@@ -18,6 +18,9 @@ def verdict(name: str, answer, expected, rtol: float = 1e-6, atol: float = 0.0, 
         e = np.asarray(expected, dtype=float)
     except (TypeError, ValueError):
         raise ParameterError(f"{name}: the answer must be a number or an array of numbers, got {answer!r}") from None
+    if a.size and np.all(np.isnan(a)):
+        print(f"… {name}: no answer yet (replace the NaN placeholder with your value). {hint}".rstrip())
+        return False
     if a.shape != e.shape:
         print(f"✗ {name}: not yet — expected shape {e.shape}, got {a.shape}. {hint}".rstrip())
         return False
