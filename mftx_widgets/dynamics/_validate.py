@@ -107,10 +107,15 @@ def points(name: str, x, *, unit: bool = True, d: int | None = None, dtype_name:
 
 
 def matrix(name: str, m, d: int | None = None) -> np.ndarray | None:
-    """None or a finite square float64 matrix."""
+    """None or a finite square float64 matrix (a new array)."""
     if m is None:
         return None
-    a = np.asarray(m, dtype=np.float64)
+    raw = np.asarray(m)
+    if raw.dtype == object or raw.dtype == bool or not (np.issubdtype(raw.dtype, np.floating)
+                                                        or np.issubdtype(raw.dtype, np.integer)):
+        raise ParameterError(f"{name} must be a real (d, d) matrix (float or int; not complex, bool or text), "
+                             f"got dtype {raw.dtype}")
+    a = np.array(raw, dtype=np.float64)   # always a copy: the caller's array is never frozen or aliased
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ParameterError(f"{name} must be a square (d, d) matrix, got shape {a.shape}")
     if a.shape[0] < 2:
