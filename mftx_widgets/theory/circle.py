@@ -8,6 +8,7 @@ from scipy import optimize, special
 
 from ..dynamics import _validate as v
 from ..dynamics.steppers import RK4, fixed_steps
+from ..errors import ParameterError
 from ..params import PARAMS
 
 
@@ -15,7 +16,7 @@ def angles(x) -> np.ndarray:
     """theta_i = atan2(x_i2, x_i1) in (-pi, pi] of (n, 2) (or (..., n, 2)) tokens."""
     arr = np.asarray(x, dtype=float)
     if arr.ndim < 2 or arr.shape[-1] != 2:
-        raise ValueError(f"x must have shape (..., n, 2) for angles, got {arr.shape}")
+        raise ParameterError(f"x must have shape (..., n, 2) for angles, got {arr.shape}")
     return np.arctan2(arr[..., 1], arr[..., 0])
 
 
@@ -25,7 +26,7 @@ def phase_velocity(theta, beta: float, kind: str = "SA") -> np.ndarray:
     kind = PARAMS["kind"].check(kind)
     th = np.asarray(theta, dtype=float)
     if th.ndim != 1 or not np.all(np.isfinite(th)):
-        raise ValueError("theta must be a finite 1-D array of angles")
+        raise ParameterError("theta must be a finite 1-D array of angles")
     diff = th[None, :] - th[:, None]                  # theta_j - theta_i
     w = np.exp(beta * (np.cos(diff) - 1.0))
     num = (w * np.sin(diff)).sum(axis=1)
@@ -172,7 +173,7 @@ def lattice_rate(n: int, m, beta: float, kind: str = "SA") -> np.ndarray | float
     n = v.integer("n", n, low=1)
     ms = np.atleast_1d(np.asarray(m))
     if ms.dtype.kind not in "iu" or ms.ndim != 1:
-        raise ValueError(f"m must be an integer or a 1-D array of integers, got {m!r}")
+        raise ParameterError(f"m must be an integer or a 1-D array of integers, got {m!r}")
     phi = 2.0 * np.pi * np.arange(n) / n
     w = np.exp(beta * (np.cos(phi) - 1.0))                # e^{beta (cos - 1)}: scaled by e^-beta
     hp = w * (np.cos(phi) - beta * np.sin(phi) ** 2)
@@ -186,7 +187,7 @@ def order_parameter(theta, k: int = 1) -> np.ndarray | float:
     k = v.integer("k", k, low=0)
     th = np.asarray(theta, dtype=float)
     if th.ndim < 1 or th.shape[-1] < 1 or not np.all(np.isfinite(th)):
-        raise ValueError("theta must be a finite array of angles of shape (..., n) with n >= 1")
+        raise ParameterError("theta must be a finite array of angles of shape (..., n) with n >= 1")
     r = np.abs(np.exp(1j * k * th).mean(axis=-1))
     return float(r) if r.ndim == 0 else r
 
@@ -200,7 +201,7 @@ def kuramoto(theta0, t_max: float, dt: float = 1e-2, K: float = 1.0, omega=None,
     """
     th = np.array(theta0, dtype=float)
     if th.ndim != 1 or th.size < 1 or not np.all(np.isfinite(th)):
-        raise ValueError("theta0 must be a finite 1-D array of n >= 1 angles")
+        raise ParameterError("theta0 must be a finite 1-D array of n >= 1 angles")
     t_max = v.real("t_max", t_max, low=0.0)
     dt = v.real("dt", dt, low=0.0, low_open=True)
     K = v.real("K", K)
@@ -210,7 +211,7 @@ def kuramoto(theta0, t_max: float, dt: float = 1e-2, K: float = 1.0, omega=None,
     else:
         om = np.asarray(omega, dtype=float)
         if om.shape != th.shape or not np.all(np.isfinite(om)):
-            raise ValueError(f"omega must be a finite array of shape {th.shape} (one frequency per oscillator)")
+            raise ParameterError(f"omega must be a finite array of shape {th.shape} (one frequency per oscillator)")
 
     def rhs(a, t, out):
         z = np.exp(1j * a).mean()                          # r e^{i psi}
@@ -256,7 +257,7 @@ def noisy_kuramoto(kappa: float, n: int = 2000, t_max: float = 40.0, dt: float =
         x0 = uniform(v.integer("n", n, low=1), 2, seed=seed)
     sim = Simulation(Attention(beta=0.0, kind="SA", noise=1.0 / kappa), x0, dt=dt, seed=seed)
     if sim.d != 2:
-        raise ValueError(f"x0 must have d = 2 columns (the circle), got d = {sim.d}")
+        raise ParameterError(f"x0 must have d = 2 columns (the circle), got d = {sim.d}")
     steps = int(np.floor(t_max / sim.dt + 1e-9))
     ts = [0.0]
     rs = [float(np.linalg.norm(sim.x.mean(axis=0)))]

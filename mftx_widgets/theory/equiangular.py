@@ -16,6 +16,7 @@ from scipy.integrate import solve_ivp
 
 from ..config import MAX_EXP_ARG
 from ..dynamics import _validate as v
+from ..errors import ParameterError, SimulationError
 from ..params import PARAMS
 
 VARIANTS = {
@@ -117,7 +118,7 @@ def _integrate(variant, beta, n, rho0, t, alpha, kind, mix_switch, r0, rtol):
     kind = PARAMS["kind"].check(kind)
     ts = np.atleast_1d(np.asarray(t, dtype=float))
     if ts.ndim != 1 or not np.all(np.isfinite(ts)) or np.any(ts < 0) or np.any(np.diff(ts) < 0):
-        raise ValueError("t must be a finite, non-decreasing 1-D array of times >= 0")
+        raise ParameterError("t must be a finite, non-decreasing 1-D array of times >= 0")
     radius = variant in WITH_RADIUS
     y0 = [np.log1p(-rho0)] + ([r0] if radius else [])
     f = _rhs(variant, beta, n, kind, alpha, mix_switch)
@@ -135,7 +136,7 @@ def _integrate(variant, beta, n, rho0, t, alpha, kind, mix_switch, r0, rtol):
         for lo, hi in pieces:
             res = solve_ivp(f, (lo, hi), y, method=method, rtol=rtol, atol=1e-14, dense_output=True)
             if not res.success:
-                raise RuntimeError(f"equiangular ODE failed: {res.message}")
+                raise SimulationError(f"equiangular ODE failed: {res.message}")
             sel = (ts >= lo) & (ts <= hi)
             if sel.any():                       # a piece may hold none of the requested times
                 sol_y[:, sel] = res.sol(ts[sel])
@@ -157,7 +158,7 @@ def late_rate(variant: str, beta: float = 1.0, alpha: float = 1.0) -> float:
         return 2.0 * float(np.exp(beta))
     if variant == "ngpt":
         return 2.0 * alpha
-    raise ValueError(f"variant {variant!r} collapses polynomially (1 - rho ~ t^-2): no exponential rate")
+    raise ParameterError(f"variant {variant!r} collapses polynomially (1 - rho ~ t^-2): no exponential rate")
 
 
 def sa_rhs(rho, beta: float, n: int):
