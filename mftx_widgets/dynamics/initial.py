@@ -24,19 +24,19 @@ def _unit(x: np.ndarray, dtype: str) -> np.ndarray:
 def uniform(n: int, d: int, seed: int | None = 0, dtype: str = "float64") -> np.ndarray:
     """n iid uniform points on S^{d-1} (normalised Gaussians), shape (n, d)."""
     n, d = _nd(n, d)
-    g = np.random.default_rng(seed).standard_normal((n, d))
+    g = np.random.default_rng(v.seed(seed)).standard_normal((n, d))
     return _unit(g, dtype)
 
 
 def hemisphere(n: int, d: int, seed: int | None = 0, axis=None, dtype: str = "float64") -> np.ndarray:
     """n iid uniform points on the open hemisphere {<x, axis> > 0} (axis default e_1), shape (n, d)."""
     n, d = _nd(n, d)
-    g = np.random.default_rng(seed).standard_normal((n, d))
+    g = np.random.default_rng(v.seed(seed)).standard_normal((n, d))
     e = np.zeros(d)
     e[0] = 1.0
     if axis is not None:
-        e = np.asarray(axis, dtype=float)
-        if e.shape != (d,) or not np.all(np.isfinite(e)) or np.linalg.norm(e) == 0:
+        e = v.array("axis", axis)
+        if e.shape != (d,) or np.linalg.norm(e) == 0:
             raise ParameterError(f"axis must be a nonzero finite vector of length d = {d}")
         e = e / np.linalg.norm(e)
     proj = g @ e
@@ -65,7 +65,7 @@ def equiangular(n: int, rho0: float, d: int | None = None, seed: int | None = No
     x = np.zeros((n, d))
     x[:, :n] = low_tri
     if seed is not None:
-        q, r = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
+        q, r = np.linalg.qr(np.random.default_rng(v.seed(seed)).standard_normal((d, d)))
         x = x @ (q * np.sign(np.diag(r))).T
     return _unit(x, dtype)
 
@@ -86,7 +86,7 @@ def polygon(n: int, delta: float = 0.0, mode: int | None = None, seed: int | Non
             mode = v.integer("mode", mode, low=0)
             theta = theta + delta * np.cos(mode * theta)
         else:
-            theta = theta + delta * np.random.default_rng(seed).uniform(-1.0, 1.0, n)
+            theta = theta + delta * np.random.default_rng(v.seed(seed)).uniform(-1.0, 1.0, n)
     return from_angles(theta, d=d, dtype=dtype)
 
 
@@ -98,6 +98,8 @@ def circle_lattice(n: int, amplitudes: dict | None = None, d: int = 2, dtype: st
     n, d = _nd(n, d)
     theta = 2.0 * np.pi * np.arange(n) / n
     pert = np.zeros(n)
+    if amplitudes is not None and not isinstance(amplitudes, dict):
+        raise ParameterError(f"amplitudes must be a dict {{mode k: amplitude a_k}} or None, got {amplitudes!r}")
     for k, a in (amplitudes or {}).items():
         k = v.integer("mode", k, low=0)
         pert += v.real(f"amplitudes[{k}]", a) * np.cos(k * theta)
@@ -115,13 +117,13 @@ def clusters(k: int, n: int, d: int, spread: float = 0.05, seed: int | None = 0,
     if k > n:
         raise ParameterError(f"k must be <= n = {n}, got k = {k}")
     spread = v.real("spread", spread, low=0.0)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(v.seed(seed))
     if centers is None:
         c = rng.standard_normal((k, d))
     else:
-        c = np.asarray(centers, dtype=float)
-        if c.shape != (k, d) or not np.all(np.isfinite(c)):
-            raise ParameterError(f"centers must be a finite (k, d) = ({k}, {d}) array")
+        c = v.array("centers", centers)
+        if c.shape != (k, d) or np.any(np.linalg.norm(c, axis=1) == 0):
+            raise ParameterError(f"centers must be a finite (k, d) = ({k}, {d}) array of nonzero rows")
     c /= np.linalg.norm(c, axis=1, keepdims=True)
     labels = np.arange(n) % k
     g = c[labels] + spread * rng.standard_normal((n, d)) / np.sqrt(max(d - 1, 1))
@@ -131,8 +133,8 @@ def clusters(k: int, n: int, d: int, spread: float = 0.05, seed: int | None = 0,
 
 def from_angles(theta, d: int = 2, dtype: str = "float64") -> np.ndarray:
     """Tokens (cos theta_j, sin theta_j, 0, ...) from angles theta (n,), shape (n, d)."""
-    th = np.asarray(theta, dtype=float)
-    if th.ndim != 1 or th.size < 1 or not np.all(np.isfinite(th)):
+    th = v.array("theta", theta)
+    if th.ndim != 1 or th.size < 1:
         raise ParameterError("theta must be a finite 1-D array of n >= 1 angles")
     d = v.integer("d", d, low=2)
     x = np.zeros((th.size, d))

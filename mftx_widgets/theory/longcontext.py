@@ -61,7 +61,9 @@ def rhs(rho, gamma: float, n: float, kind: str = "SA"):
     kind = PARAMS["kind"].check(kind)
     beta = beta_n(gamma, n)
     n = float(n)
-    r = np.asarray(rho, dtype=float)
+    r = v.array("rho", rho)
+    if np.any(np.abs(r) > 1.0):
+        raise ParameterError("rho must lie in [-1, 1] (a cosine)")
     if kind == "SA":
         g = np.exp(-beta * (1.0 - r))
         b = g / (1.0 + (n - 1.0) * g)
@@ -153,8 +155,8 @@ def one_layer_cosine(rho, gamma: float, n) -> np.ndarray | float:
     scalar inputs.
     """
     gamma = v.real("gamma", gamma, low=0.0)
-    r = np.asarray(rho, dtype=float)
-    nn = np.asarray(n, dtype=float)
+    r = v.array("rho", rho, finite=False)
+    nn = v.array("n", n, finite=False)
     if not np.all(np.isfinite(nn)) or np.any(nn < 2):
         raise ParameterError(f"n must be finite and >= 2, got {n!r}")
     if not np.all(np.isfinite(r)) or np.any(r > 1.0) or np.any(r <= -1.0 / (nn - 1.0)):

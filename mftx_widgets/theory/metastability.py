@@ -82,10 +82,9 @@ def phase_jacobian(theta, beta: float, kind: str = "SA", h: float | None = None)
 
     h defaults to 1e-3 / max(1, sqrt(beta)) (truncation O(h^4 beta^4), round-off O(eps / h)).
     """
-    th = np.asarray(theta, dtype=float)
-    if th.ndim != 1 or th.size < 1 or not np.all(np.isfinite(th)):
-        raise ParameterError("theta must be a finite 1-D array of angles")
-    beta = v.real("beta", beta, low=0.0)
+    th = v.array("theta", theta, ndim=1, min_size=1)
+    kind = PARAMS["kind"].check(kind)
+    beta = v.beta(beta, kind)
     h = 1e-3 / max(1.0, math.sqrt(beta)) if h is None else v.real("h", h, low=0.0, low_open=True)
     n = th.size
     jac = np.empty((n, n))
@@ -116,7 +115,7 @@ def exit_time_estimate(delta: float, k: int, beta: float, kind: str = "SA", c: f
 
 def gaps(theta) -> np.ndarray:
     """Angular gaps (n,) between circularly consecutive angles (sorted), summing to 2 pi."""
-    th = np.sort(np.mod(np.asarray(theta, dtype=float), 2.0 * np.pi))
+    th = np.sort(np.mod(v.array("theta", theta, ndim=1, min_size=1), 2.0 * np.pi))
     return np.diff(np.append(th, th[0] + 2.0 * np.pi))
 
 
@@ -134,7 +133,7 @@ def polygon_exit_time(delta: float, k: int, beta: float, kind: str = "SA", mode:
     if mode is not None:
         u = np.cos(2.0 * np.pi * j * v.integer("mode", mode, low=1, high=k - 1) / k)
     else:
-        u = np.random.default_rng(seed).uniform(-1.0, 1.0, k)
+        u = np.random.default_rng(v.seed(seed)).uniform(-1.0, 1.0, k)
         u -= u.mean()
     theta0 = 2.0 * np.pi * j / k + delta * u
     if t_max is None:
@@ -154,12 +153,10 @@ def polygon_exit_time(delta: float, k: int, beta: float, kind: str = "SA", mode:
 
 def cluster_start(centers, per_cluster: int = 1, spread: float = 0.0, seed: int | None = 0) -> np.ndarray:
     """Angles (k * per_cluster,) of groups around the given centre angles (k,), iid N(0, spread^2) offsets."""
-    c = np.asarray(centers, dtype=float)
-    if c.ndim != 1 or c.size < 1 or not np.all(np.isfinite(c)):
-        raise ParameterError("centers must be a finite 1-D array of angles")
+    c = v.array("centers", centers, ndim=1, min_size=1)
     per_cluster = v.integer("per_cluster", per_cluster, low=1)
     spread = v.real("spread", spread, low=0.0)
-    off = spread * np.random.default_rng(seed).standard_normal((c.size, per_cluster))
+    off = spread * np.random.default_rng(v.seed(seed)).standard_normal((c.size, per_cluster))
     return (c[:, None] + off).ravel()
 
 
@@ -170,9 +167,7 @@ def metastable_run(theta0, beta: float, t_max: float, t_min: float = 1e-2, num: 
     Adaptive DOP853 (rtol 1e-10) on dtheta/dt of section 4, so plateaus that last 1e4 time units cost little.
     Returns Frames (x: (num + 1, n, 2) unit vectors; params beta, kind, method "phase-DOP853").
     """
-    th0 = np.asarray(theta0, dtype=float)
-    if th0.ndim != 1 or th0.size < 1 or not np.all(np.isfinite(th0)):
-        raise ParameterError("theta0 must be a finite 1-D array of angles")
+    th0 = v.array("theta0", theta0, ndim=1, min_size=1)
     kind = PARAMS["kind"].check(kind)
     beta = v.beta(beta, kind)
     t_max = v.real("t_max", t_max, low=0.0, low_open=True)
@@ -221,7 +216,8 @@ def staircase(traj, beta: float | None = None, tol: float | None = None) -> tupl
 def plateaus(t, energy, count) -> list[dict]:
     """Maximal stretches of constant cluster count in a staircase: a list of dicts with keys
     count, t_start, t_end (first and last sample times), energy_min, energy_max (over the stretch)."""
-    t, energy, count = (np.asarray(a) for a in (t, energy, count))
+    t, energy, count = (v.array(k, a, finite=k != "energy") for k, a in (("t", t), ("energy", energy),
+                                                                        ("count", count)))
     if not (t.ndim == energy.ndim == count.ndim == 1 and t.size == energy.size == count.size and t.size > 0):
         raise ParameterError("t, energy, count must be 1-D arrays of the same nonzero length")
     edges = np.flatnonzero(np.diff(count) != 0) + 1
