@@ -9,8 +9,10 @@
 Where attn_i = 0 (an antipodal pair at beta = 0, V = 0, or any configuration whose weighted mean vanishes)
 the direction attn / |attn| of nGPT and Peri-LN is undefined; the layer then adds nothing and the velocity
 of that token is 0 (the value that keeps every scheme finite; no limit exists, the direction depends on how
-attn approaches 0). Nonzero but tiny attn keeps its direction (rows are rescaled before the norm, so
-underflow cannot fake a zero).
+attn approaches 0). "Vanishes" means |attn_i| <= 16 (d + sqrt(n)) eps max_j |V x_j| (the rounding level of
+the sum, relative to the values it adds; computed with SA weights, whose direction USA shares), where the
+computed direction would be rounding noise. Tiny V keeps its direction (rows are rescaled before the norm,
+so underflow cannot fake a zero).
 """
 
 from __future__ import annotations
@@ -85,19 +87,31 @@ def _velocity(model: Attention, z: np.ndarray, t: float, out: np.ndarray | None 
     if norm == "post":
         return attention_into(model, z, out, project=True)
     x = z / np.linalg.norm(z, axis=1, keepdims=True)
-    attention_into(model, x, out, project=False)
     if norm in ("ngpt", "peri"):
-        _unit_or_zero(out)
+        # USA rows are SA rows times Z_i / n > 0: the direction attn / |attn| is the SA one (no e^beta)
+        attention_into(model, x, out, project=False, softmax=True)
+        _unit_or_zero(out, _value_scale(model, x))
+    else:
+        attention_into(model, x, out, project=False)
     if norm == "ngpt":
         out -= np.sum(out * x, axis=1, keepdims=True) * x
         out *= model.alpha
     return out
 
 
-def _unit_or_zero(a: np.ndarray) -> np.ndarray:
-    """Rows a_i / |a_i| in place, 0 where a_i = 0 (scaled by max |a_i| first: no underflow, no overflow)."""
+def _value_scale(model: Attention, x: np.ndarray) -> float:
+    """max_j |V x_j|: the size of every SA output row before cancellation (a convex combination of the V x_j)."""
+    if model.V is None:
+        return float(np.sqrt(np.max(np.einsum("ij,ij->i", x, x))))
+    return float(np.max(np.linalg.norm(x @ model.V.T.astype(x.dtype), axis=1)))
+
+
+def _unit_or_zero(a: np.ndarray, scale: float) -> np.ndarray:
+    """Rows a_i / |a_i| in place (scaled by max |a_i| first: no underflow, no overflow); 0 where |a_i| is at the
+    rounding level of a sum of n terms of size <= scale, 16 (d + sqrt(n)) eps scale: there the direction is noise."""
+    n, d = a.shape
     s = np.max(np.abs(a), axis=1, keepdims=True)
-    nz = s > 0
+    nz = s > 16.0 * (d + np.sqrt(n)) * np.finfo(a.dtype).eps * scale
     np.divide(a, s, out=a, where=nz)
     np.divide(a, np.linalg.norm(a, axis=1, keepdims=True), out=a, where=nz)
     a[~nz[:, 0]] = 0.0

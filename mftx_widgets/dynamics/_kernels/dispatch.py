@@ -57,13 +57,14 @@ def _beta0_into(x: np.ndarray, out: np.ndarray, project: bool) -> np.ndarray:
 
 
 def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bool,
-                   parallel: bool | None = None, mode: Mode | str | None = None) -> np.ndarray:
+                   parallel: bool | None = None, mode: Mode | str | None = None, softmax: bool = False) -> np.ndarray:
     """Fill out (n, d) with P_x attn (project=True) or attn; x, out C-contiguous of model.dtype. No checks.
 
     mode=None and parallel=None apply the policy (pick_mode, use_parallel). A forced parallel=True / False
     keeps the kernels (never BETA0): the dense kernel of dense_mode, or CELLS where pick_mode chooses it.
     mode forces a path: "cells" (d = 3, Q = K = V = I; drops pairs with relative weight < e^-37, error
     <= 2 n e^-37 per unit velocity scale, neighbors.py), "self3" (d = 3, identity), "chunk", "tile" or "beta0".
+    softmax=True uses SA weights whatever model.kind (USA rows are SA rows times Z_i / n: same direction).
     """
     n, d = x.shape
     if mode is None:
@@ -77,10 +78,10 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     if mode is Mode.BETA0:
         return _beta0_into(x, out, project)
     if mode is Mode.CELLS:
-        attention_cutoff_into(model, x, out, project)
+        attention_cutoff_into(model, x, out, project, softmax=softmax)
         return out
     dt = x.dtype
-    usa = model.kind == "USA"
+    usa = model.kind == "USA" and not softmax
     par = use_parallel(n) if parallel is None else bool(parallel)
     beta = dt.type(model.beta)
     xt = np.ascontiguousarray(x.T)
