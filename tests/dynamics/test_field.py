@@ -102,7 +102,8 @@ def _zero_attention_cases():
     four = np.concatenate([mw.initial.uniform(2, 3, seed=4), -mw.initial.uniform(2, 3, seed=4)])
     x = mw.initial.uniform(7, 3, seed=1)
     return [(mw.Attention(beta=0.0), pair), (mw.Attention(beta=0.0), four),
-            (mw.Attention(beta=2.0, V=np.zeros((3, 3))), x), (mw.Attention(beta=2.0, kind="USA", V=np.zeros((3, 3))), x)]
+            (mw.Attention(beta=2.0, V=np.zeros((3, 3))), x),
+            (mw.Attention(beta=2.0, kind="USA", V=np.zeros((3, 3))), x)]
 
 
 @pytest.mark.parametrize("norm", ["peri", "ngpt", "post", "pre", "mix"])
