@@ -107,10 +107,15 @@ def points(name: str, x, *, unit: bool = True, d: int | None = None, dtype_name:
 
 
 def matrix(name: str, m, d: int | None = None) -> np.ndarray | None:
-    """None or a finite square float64 matrix."""
+    """None or a finite square float64 matrix (a new array)."""
     if m is None:
         return None
-    a = np.asarray(m, dtype=np.float64)
+    raw = np.asarray(m)
+    if raw.dtype == object or raw.dtype == bool or not (np.issubdtype(raw.dtype, np.floating)
+                                                        or np.issubdtype(raw.dtype, np.integer)):
+        raise ParameterError(f"{name} must be a real (d, d) matrix (float or int; not complex, bool or text), "
+                             f"got dtype {raw.dtype}")
+    a = np.array(raw, dtype=np.float64)   # always a copy: the caller's array is never frozen or aliased
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ParameterError(f"{name} must be a square (d, d) matrix, got shape {a.shape}")
     if a.shape[0] < 2:
@@ -127,3 +132,41 @@ def beta(value, kind: str | None = None, dtype: str = "float64") -> float:
     if kind == "USA":
         return real("beta", value, low=0.0, high=MAX_EXP_ARG[dtype])
     return real("beta", value, low=0.0)
+
+
+def seed(value, name: str = "seed"):
+    """None, an integer in [0, 2**63 - 1] or a numpy SeedSequence / Generator (passed to default_rng)."""
+    if value is None or isinstance(value, (np.random.SeedSequence, np.random.Generator)):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ParameterError(f"{name} must be None or an integer in [0, 2**63 - 1], got {value!r}")
+    return integer(name, value, low=0, high=2**63 - 1)
+
+
+def array(name: str, x, *, ndim: int | None = None, finite: bool = True, min_size: int = 0) -> np.ndarray:
+    """A real (float or int) float64 array with ndim dimensions (any if None), finite unless finite=False."""
+    raw = np.asarray(x)
+    if raw.dtype == object or raw.dtype == bool or not (np.issubdtype(raw.dtype, np.floating)
+                                                        or np.issubdtype(raw.dtype, np.integer)):
+        raise ParameterError(f"{name} must be a real (float or int) array, got dtype {raw.dtype}")
+    if ndim is not None and raw.ndim != ndim:
+        raise ParameterError(f"{name} must be a {ndim}-D array, got shape {raw.shape}")
+    if raw.size < min_size:
+        raise ParameterError(f"{name} must hold at least {min_size} values, got {raw.size}")
+    a = raw.astype(np.float64)
+    if finite and not np.all(np.isfinite(a)):
+        raise ParameterError(f"{name} must be finite (no NaN or inf)")
+    return a
+
+
+#: largest number of fixed steps a theory solver takes in one call (t_max / dt above it is refused, not hung on).
+MAX_STEPS = 10**8
+
+
+def steps(t_max: float, dt: float) -> int:
+    """floor(t_max / dt) fixed steps, or ParameterError if more than MAX_STEPS."""
+    k = t_max / dt + 1e-9
+    if not k <= MAX_STEPS:
+        raise ParameterError(f"t_max / dt = {t_max:g} / {dt:g} = {k:.3g} steps is more than {MAX_STEPS:g}: "
+                             "lower t_max or raise dt")
+    return int(k)

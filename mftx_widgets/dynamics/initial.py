@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..params import PARAMS
 from . import _validate as v
 
@@ -23,20 +24,20 @@ def _unit(x: np.ndarray, dtype: str) -> np.ndarray:
 def uniform(n: int, d: int, seed: int | None = 0, dtype: str = "float64") -> np.ndarray:
     """n iid uniform points on S^{d-1} (normalised Gaussians), shape (n, d)."""
     n, d = _nd(n, d)
-    g = np.random.default_rng(seed).standard_normal((n, d))
+    g = np.random.default_rng(v.seed(seed)).standard_normal((n, d))
     return _unit(g, dtype)
 
 
 def hemisphere(n: int, d: int, seed: int | None = 0, axis=None, dtype: str = "float64") -> np.ndarray:
     """n iid uniform points on the open hemisphere {<x, axis> > 0} (axis default e_1), shape (n, d)."""
     n, d = _nd(n, d)
-    g = np.random.default_rng(seed).standard_normal((n, d))
+    g = np.random.default_rng(v.seed(seed)).standard_normal((n, d))
     e = np.zeros(d)
     e[0] = 1.0
     if axis is not None:
-        e = np.asarray(axis, dtype=float)
-        if e.shape != (d,) or not np.all(np.isfinite(e)) or np.linalg.norm(e) == 0:
-            raise ValueError(f"axis must be a nonzero finite vector of length d = {d}")
+        e = v.array("axis", axis)
+        if e.shape != (d,) or np.linalg.norm(e) == 0:
+            raise ParameterError(f"axis must be a nonzero finite vector of length d = {d}")
         e = e / np.linalg.norm(e)
     proj = g @ e
     g -= 2.0 * np.minimum(proj, 0.0)[:, None] * e      # reflect the lower half
@@ -58,13 +59,13 @@ def equiangular(n: int, rho0: float, d: int | None = None, seed: int | None = No
     rho0 = v.real("rho0", rho0, low=low, high=1.0, low_open=True, high_open=True)
     d = max(n, 2) if d is None else v.integer("d", d, low=2)
     if d < n:
-        raise ValueError(f"d must be >= n = {n} for an exactly equiangular start, got d = {d}")
+        raise ParameterError(f"d must be >= n = {n} for an exactly equiangular start, got d = {d}")
     gram = (1.0 - rho0) * np.eye(n) + rho0 * np.ones((n, n))
     low_tri = np.linalg.cholesky(gram)
     x = np.zeros((n, d))
     x[:, :n] = low_tri
     if seed is not None:
-        q, r = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
+        q, r = np.linalg.qr(np.random.default_rng(v.seed(seed)).standard_normal((d, d)))
         x = x @ (q * np.sign(np.diag(r))).T
     return _unit(x, dtype)
 
@@ -85,7 +86,7 @@ def polygon(n: int, delta: float = 0.0, mode: int | None = None, seed: int | Non
             mode = v.integer("mode", mode, low=0)
             theta = theta + delta * np.cos(mode * theta)
         else:
-            theta = theta + delta * np.random.default_rng(seed).uniform(-1.0, 1.0, n)
+            theta = theta + delta * np.random.default_rng(v.seed(seed)).uniform(-1.0, 1.0, n)
     return from_angles(theta, d=d, dtype=dtype)
 
 
@@ -97,6 +98,8 @@ def circle_lattice(n: int, amplitudes: dict | None = None, d: int = 2, dtype: st
     n, d = _nd(n, d)
     theta = 2.0 * np.pi * np.arange(n) / n
     pert = np.zeros(n)
+    if amplitudes is not None and not isinstance(amplitudes, dict):
+        raise ParameterError(f"amplitudes must be a dict {{mode k: amplitude a_k}} or None, got {amplitudes!r}")
     for k, a in (amplitudes or {}).items():
         k = v.integer("mode", k, low=0)
         pert += v.real(f"amplitudes[{k}]", a) * np.cos(k * theta)
@@ -112,15 +115,15 @@ def clusters(k: int, n: int, d: int, spread: float = 0.05, seed: int | None = 0,
     k = v.integer("k", k, low=1)
     n, d = _nd(n, d)
     if k > n:
-        raise ValueError(f"k must be <= n = {n}, got k = {k}")
+        raise ParameterError(f"k must be <= n = {n}, got k = {k}")
     spread = v.real("spread", spread, low=0.0)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(v.seed(seed))
     if centers is None:
         c = rng.standard_normal((k, d))
     else:
-        c = np.asarray(centers, dtype=float)
-        if c.shape != (k, d) or not np.all(np.isfinite(c)):
-            raise ValueError(f"centers must be a finite (k, d) = ({k}, {d}) array")
+        c = v.array("centers", centers)
+        if c.shape != (k, d) or np.any(np.linalg.norm(c, axis=1) == 0):
+            raise ParameterError(f"centers must be a finite (k, d) = ({k}, {d}) array of nonzero rows")
     c /= np.linalg.norm(c, axis=1, keepdims=True)
     labels = np.arange(n) % k
     g = c[labels] + spread * rng.standard_normal((n, d)) / np.sqrt(max(d - 1, 1))
@@ -130,9 +133,9 @@ def clusters(k: int, n: int, d: int, spread: float = 0.05, seed: int | None = 0,
 
 def from_angles(theta, d: int = 2, dtype: str = "float64") -> np.ndarray:
     """Tokens (cos theta_j, sin theta_j, 0, ...) from angles theta (n,), shape (n, d)."""
-    th = np.asarray(theta, dtype=float)
-    if th.ndim != 1 or th.size < 1 or not np.all(np.isfinite(th)):
-        raise ValueError("theta must be a finite 1-D array of n >= 1 angles")
+    th = v.array("theta", theta)
+    if th.ndim != 1 or th.size < 1:
+        raise ParameterError("theta must be a finite 1-D array of n >= 1 angles")
     d = v.integer("d", d, low=2)
     x = np.zeros((th.size, d))
     x[:, 0], x[:, 1] = np.cos(th), np.sin(th)
@@ -163,13 +166,13 @@ class Start:
             object.__setattr__(self, f.name, PARAMS[f.name].check(getattr(self, f.name)))
         if self.init == "equiangular":
             if self.d < self.n:
-                raise ValueError(f"the equiangular start needs d >= n (the Gram matrix has rank n); got n = "
+                raise ParameterError(f"the equiangular start needs d >= n (the Gram matrix has rank n); got n = "
                                  f"{self.n}, d = {self.d}: raise d or lower n")
             if self.n > 1 and self.rho0 <= -1.0 / (self.n - 1):
-                raise ValueError(f"rho0 must be > -1/(n-1) = {-1.0 / (self.n - 1):.6g} for the equiangular start, "
+                raise ParameterError(f"rho0 must be > -1/(n-1) = {-1.0 / (self.n - 1):.6g} for the equiangular start, "
                                  f"got {self.rho0!r}")
         if self.init == "clusters" and self.k > self.n:
-            raise ValueError(f"k must be <= n = {self.n} for the clusters start, got k = {self.k}")
+            raise ParameterError(f"k must be <= n = {self.n} for the clusters start, got k = {self.k}")
 
     def replace(self, **changes) -> Start:
         """A copy with some fields changed (validated again)."""

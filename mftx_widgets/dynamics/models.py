@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import MAX_EXP_ARG
+from ..errors import ParameterError
 from ..params import PARAMS, names
 from . import _validate as v
 
@@ -58,10 +59,10 @@ class Attention:
         s = object.__setattr__
         for name in FIELDS:
             s(self, name, PARAMS[name].check(getattr(self, name)))
-        mats = {k: v.matrix(k, getattr(self, k)) for k in "QKV"}
+        mats = {k: v.matrix(k, getattr(self, k)) for k in "QKV"}     # copies: the caller's arrays stay writable
         sizes = {m.shape[0] for m in mats.values() if m is not None}
         if len(sizes) > 1:
-            raise ValueError(f"Q, K, V must all be (d, d) with the same d, got sizes {sorted(sizes)}")
+            raise ParameterError(f"Q, K, V must all be (d, d) with the same d, got sizes {sorted(sizes)}")
         for k, m in mats.items():
             s(self, k, None if m is None or np.array_equal(m, np.eye(m.shape[0])) else m)
             if getattr(self, k) is not None:
@@ -69,17 +70,31 @@ class Attention:
         # largest score beta * <Q x, K y> over unit x, y: exp() of it must be representable for USA
         limit = MAX_EXP_ARG[self.dtype]
         if self.kind == "USA" and self.max_score > limit:
-            raise ValueError(
+            raise ParameterError(
                 f"beta = {self.beta:g} is too large for USA in {self.dtype}: the weights exp(beta <Qx, Ky>) "
                 f"overflow; need beta * |Q| |K| <= {limit:g} (use kind='SA', which is stable at any beta)"
             )
+        self._check_range()
+
+    def _check_range(self) -> None:
+        """Every score beta <Q x, K y>, every query beta Q x and value V x (and USA's e^score V x) must stay
+        representable in self.dtype with a margin of 100 (the kernels add n terms relative to the largest)."""
+        big = float(np.finfo(self.dtype).max) / 100.0
+        nq, nk, nv = (_norm2(getattr(self, k)) for k in "QKV")
+        for what, value, fix in (("beta * |Q|", self.beta * nq, "beta or Q"), ("|K|", nk, "K"), ("|V|", nv, "V"),
+                                 ("beta * |Q| |K|", self.beta * nq * nk, "beta, Q or K")):
+            if not value <= big:
+                raise ParameterError(f"{what} = {value:.3g} overflows {self.dtype}: lower {fix} so that {what} "
+                                     f"<= {big:.3g}")
+        if self.kind == "USA" and nv > 0 and not self.max_score + np.log(nv) <= np.log(big):
+            raise ParameterError(f"USA output e^(beta |Q| |K|) |V| = e^{self.max_score + np.log(nv):.4g} overflows "
+                                 f"{self.dtype}: lower beta or V (beta |Q| |K| + log |V| <= {np.log(big):.4g}), "
+                                 "or use kind='SA'")
 
     @property
     def max_score(self) -> float:
         """Upper bound of beta * <Q x, K y> over unit vectors x, y."""
-        nq = 1.0 if self.Q is None else float(np.linalg.norm(self.Q, 2))
-        nk = 1.0 if self.K is None else float(np.linalg.norm(self.K, 2))
-        return self.beta * nq * nk
+        return self.beta * _norm2(self.Q) * _norm2(self.K)
 
     @property
     def identity(self) -> bool:
@@ -127,3 +142,11 @@ class Attention:
         return True
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _norm2(m: np.ndarray | None) -> float:
+    """Spectral norm |m| (1 for None = identity), computed on m / max|m_ij| so that it cannot overflow."""
+    if m is None:
+        return 1.0
+    s = float(np.abs(m).max())
+    return 0.0 if s == 0.0 else s * float(np.linalg.norm(m / s, 2))

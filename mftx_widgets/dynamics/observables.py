@@ -10,9 +10,13 @@ import numba as nb
 import numpy as np
 
 from ..config import CLUSTER_TOL, MAX_EXP_ARG
+from ..errors import ParameterError
 from . import _validate as v
+from .field import check_model
 
 _BLOCK = 1024
+#: smallest positive beta of energy(): below it 1/(2 beta) overflows float64.
+MIN_ENERGY_BETA = 1e-300
 
 
 def _dirs(x, name: str = "x") -> np.ndarray:
@@ -29,9 +33,13 @@ def energy(x, beta: float) -> float:
     """E_beta = (1 / (2 beta n^2)) sum_ij exp(beta <x_i, x_j>) (docs/theory.md §3).
 
     beta = 0: the constant 1/(2 beta) is dropped and the beta -> 0 limit |m|^2 / 2 is returned.
-    beta must be <= 700 (exp overflow); use energy_ratio for any beta.
+    beta must be <= 700 (exp overflow) and 0 or >= 1e-300 (E ~ 1/(2 beta) overflows below ~2.8e-309);
+    use energy_ratio for any beta.
     """
     beta = v.real("beta", beta, low=0.0, high=MAX_EXP_ARG["float64"])
+    if 0.0 < beta < MIN_ENERGY_BETA:
+        raise ParameterError(f"beta must be 0 or >= {MIN_ENERGY_BETA:g} for energy (E_beta ~ 1/(2 beta) overflows "
+                             f"float64), got {beta!r}; use energy_ratio, or beta = 0 for the limit |m|^2 / 2")
     u = _dirs(x)
     if beta == 0.0:
         m = u.mean(axis=0)
@@ -40,13 +48,19 @@ def energy(x, beta: float) -> float:
 
 
 def energy_ratio(x, beta: float) -> float:
-    """E_beta / E_max = (1/n^2) sum_ij exp(beta (<x_i, x_j> - 1)) in (0, 1]; 1 only for a single point."""
+    """E_beta / E_max = (1/n^2) sum_ij exp(beta (<x_i, x_j> - 1)) in [1/n, 1]; 1 only for a single point.
+
+    The diagonal is exactly 1 and cosines are clipped to <= 1 (rounding puts <u_i, u_i> a few ulp off 1, which
+    beta ~ 1e17 would amplify).
+    """
     beta = v.real("beta", beta, low=0.0)
     u = _dirs(x)
     n = u.shape[0]
     tot = 0.0
     for a, b in _blocks(n):
-        tot += np.exp(beta * (u[a:b] @ u.T - 1.0)).sum()
+        g = np.minimum(u[a:b] @ u.T, 1.0)
+        g[np.arange(b - a), np.arange(a, b)] = 1.0          # <u_i, u_i> = 1 exactly, not to rounding
+        tot += np.exp(beta * (g - 1.0)).sum()
     return float(tot / (n * n))
 
 
@@ -86,7 +100,7 @@ def min_cosine(x) -> float:
 
 def cosine_histogram(x, bins: int = 50) -> tuple[np.ndarray, np.ndarray]:
     """Histogram of <x_i, x_j> over pairs i < j on [-1, 1]: (counts (bins,), edges (bins + 1,))."""
-    bins = v.integer("bins", bins, low=1)
+    bins = v.integer("bins", bins, low=1, high=10**6)
     u = _dirs(x)
     n = u.shape[0]
     edges = np.linspace(-1.0, 1.0, bins + 1)
@@ -164,8 +178,16 @@ def attention_weights(model, x, rows=slice(None)) -> np.ndarray:
     USA: A_ij = exp(beta <Q u_i, K u_j>) / n (docs/theory.md, the models). rows: an int, an index array or a
     slice of the query tokens. The solvers never form A; this is for display and teaching (O(m n d)).
     """
-    u = _dirs(x)
-    q = np.atleast_2d(u[rows])
+    check_model(model)
+    u = v.points("x", x, unit=False, d=model.dimension, dtype_name="float64")
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    try:
+        q = np.atleast_2d(u[rows])
+    except (IndexError, TypeError, ValueError):
+        raise ParameterError(f"rows must be an int in [-n, n), an index array or a slice of the n = {u.shape[0]} "
+                             f"tokens, got {rows!r}") from None
+    if q.ndim != 2:
+        raise ParameterError(f"rows must select tokens (an int, index array or slice), got {rows!r}")
     if model.Q is not None:
         q = q @ model.Q.T
     k = u if model.K is None else u @ model.K.T

@@ -8,24 +8,23 @@ from scipy import optimize, special
 
 from ..dynamics import _validate as v
 from ..dynamics.steppers import RK4, fixed_steps
+from ..errors import ParameterError
 from ..params import PARAMS
 
 
 def angles(x) -> np.ndarray:
     """theta_i = atan2(x_i2, x_i1) in (-pi, pi] of (n, 2) (or (..., n, 2)) tokens."""
-    arr = np.asarray(x, dtype=float)
+    arr = v.array("x", x)
     if arr.ndim < 2 or arr.shape[-1] != 2:
-        raise ValueError(f"x must have shape (..., n, 2) for angles, got {arr.shape}")
+        raise ParameterError(f"x must have shape (..., n, 2) for angles, got {arr.shape}")
     return np.arctan2(arr[..., 1], arr[..., 0])
 
 
 def phase_velocity(theta, beta: float, kind: str = "SA") -> np.ndarray:
     """dtheta_i/dt = sum_j w_ij sin(theta_j - theta_i) with USA w = e^{beta cos}/n, SA w = softmax (n,)."""
-    beta = v.real("beta", beta, low=0.0)
     kind = PARAMS["kind"].check(kind)
-    th = np.asarray(theta, dtype=float)
-    if th.ndim != 1 or not np.all(np.isfinite(th)):
-        raise ValueError("theta must be a finite 1-D array of angles")
+    beta = v.beta(beta, kind)
+    th = v.array("theta", theta, ndim=1, min_size=1)
     diff = th[None, :] - th[:, None]                  # theta_j - theta_i
     w = np.exp(beta * (np.cos(diff) - 1.0))
     num = (w * np.sin(diff)).sum(axis=1)
@@ -40,8 +39,10 @@ def simulate_phases(theta0, beta: float, t_max: float, dt: float = 1e-3, kind: s
     t_max = v.real("t_max", t_max, low=0.0)
     dt = v.real("dt", dt, low=0.0, low_open=True)
     save_every = v.integer("save_every", save_every, low=1)
-    th = np.array(theta0, dtype=float)
-    steps = int(round(t_max / dt))
+    kind = PARAMS["kind"].check(kind)
+    beta = v.beta(beta, kind)
+    th = v.array("theta0", theta0, ndim=1, min_size=1)
+    steps = v.steps(t_max, dt)
     return fixed_steps(RK4(), lambda a, t, out: phase_velocity(a, beta, kind), th, dt, steps, save_every)
 
 
@@ -49,6 +50,8 @@ def simulate_phases(theta0, beta: float, t_max: float, dt: float = 1e-3, kind: s
 # Linear stability of the uniform state (docs/theory.md §5), Bessel couplings (section 4), Kuramoto, noise.
 # ---------------------------------------------------------------------------------------------------------------
 
+#: largest beta of growth_rates / dominant_mode: scipy's ive returns NaN from about 1e10 on.
+MAX_BESSEL_BETA = 1e8
 #: below this value of ive(nu, beta) the Bessel route underflows; the hypergeometric series takes over.
 _IVE_TINY = 1e-250
 #: below this beta the series route is used too (ive loses digits and underflows at tiny arguments).
@@ -84,8 +87,11 @@ def growth_rates(beta: float, kind: str = "SA", kmax: int = 20, d: int = 2) -> n
     """
     kind = PARAMS["kind"].check(kind)
     beta = v.beta(beta, kind)
+    if beta > MAX_BESSEL_BETA:
+        raise ParameterError(f"beta must be <= {MAX_BESSEL_BETA:g} for growth_rates (scipy's Bessel functions "
+                             f"fail beyond), got {beta:g}; there lambda_l ~ l (l + d - 2) / beta")
     kmax = v.integer("kmax", kmax, low=1, high=100_000)
-    d = v.integer("d", d, low=2)
+    d = v.integer("d", d, low=2, high=10_000)
     nu = d / 2.0 - 1.0
     ell = np.arange(1, kmax + 1, dtype=float)
     deg = ell * (ell + d - 2.0)
@@ -105,9 +111,9 @@ def dominant_mode(beta: float, d: int = 2) -> int:
 
     For large beta k* ~ sqrt(2 beta) (docs/theory.md §5, F10). At beta = 0 it is 1.
     """
-    beta = v.beta(beta)
-    d = v.integer("d", d, low=2)
-    kmax = max(20, int(3 * np.sqrt(2.0 * beta + d)) + 10)
+    beta = v.real("beta", beta, low=0.0, high=MAX_BESSEL_BETA)
+    d = v.integer("d", d, low=2, high=10_000)
+    kmax = min(100_000, max(20, int(3 * np.sqrt(2.0 * beta + d)) + 10))
     return int(np.argmax(growth_rates(beta, "SA", kmax, d)) + 1)
 
 
@@ -156,7 +162,7 @@ def coupling_harmonics(beta: float, kmax: int = 80) -> np.ndarray:
 def coupling(phi, beta: float) -> np.ndarray:
     """The phase coupling h(phi) = e^{beta cos phi} sin phi (any shape; beta <= config.MAX_EXP_ARG (700))."""
     beta = v.beta(beta, "USA")
-    ph = np.asarray(phi, dtype=float)
+    ph = v.array("phi", phi)
     return np.exp(beta * np.cos(ph)) * np.sin(ph)
 
 
@@ -172,7 +178,7 @@ def lattice_rate(n: int, m, beta: float, kind: str = "SA") -> np.ndarray | float
     n = v.integer("n", n, low=1)
     ms = np.atleast_1d(np.asarray(m))
     if ms.dtype.kind not in "iu" or ms.ndim != 1:
-        raise ValueError(f"m must be an integer or a 1-D array of integers, got {m!r}")
+        raise ParameterError(f"m must be an integer or a 1-D array of integers, got {m!r}")
     phi = 2.0 * np.pi * np.arange(n) / n
     w = np.exp(beta * (np.cos(phi) - 1.0))                # e^{beta (cos - 1)}: scaled by e^-beta
     hp = w * (np.cos(phi) - beta * np.sin(phi) ** 2)
@@ -184,9 +190,9 @@ def lattice_rate(n: int, m, beta: float, kind: str = "SA") -> np.ndarray | float
 def order_parameter(theta, k: int = 1) -> np.ndarray | float:
     """|(1/n) sum_j e^{i k theta_j}| over the last axis of theta (..., n); k = 1 is Kuramoto's r."""
     k = v.integer("k", k, low=0)
-    th = np.asarray(theta, dtype=float)
-    if th.ndim < 1 or th.shape[-1] < 1 or not np.all(np.isfinite(th)):
-        raise ValueError("theta must be a finite array of angles of shape (..., n) with n >= 1")
+    th = v.array("theta", theta)
+    if th.ndim < 1 or th.shape[-1] < 1:
+        raise ParameterError("theta must be a finite array of angles of shape (..., n) with n >= 1")
     r = np.abs(np.exp(1j * k * th).mean(axis=-1))
     return float(r) if r.ndim == 0 else r
 
@@ -198,9 +204,7 @@ def kuramoto(theta0, t_max: float, dt: float = 1e-2, K: float = 1.0, omega=None,
     Equal to SA and USA at beta = 0 when K = 1 and omega = 0 (docs/theory.md §4). theta0 (n,), omega (n,) or
     None (identical oscillators). Returns t (T,), theta (T, n) (unwrapped).
     """
-    th = np.array(theta0, dtype=float)
-    if th.ndim != 1 or th.size < 1 or not np.all(np.isfinite(th)):
-        raise ValueError("theta0 must be a finite 1-D array of n >= 1 angles")
+    th = v.array("theta0", theta0, ndim=1, min_size=1)
     t_max = v.real("t_max", t_max, low=0.0)
     dt = v.real("dt", dt, low=0.0, low_open=True)
     K = v.real("K", K)
@@ -208,15 +212,15 @@ def kuramoto(theta0, t_max: float, dt: float = 1e-2, K: float = 1.0, omega=None,
     if omega is None:
         om = np.zeros_like(th)
     else:
-        om = np.asarray(omega, dtype=float)
-        if om.shape != th.shape or not np.all(np.isfinite(om)):
-            raise ValueError(f"omega must be a finite array of shape {th.shape} (one frequency per oscillator)")
+        om = v.array("omega", omega)
+        if om.shape != th.shape:
+            raise ParameterError(f"omega must be a finite array of shape {th.shape} (one frequency per oscillator)")
 
     def rhs(a, t, out):
         z = np.exp(1j * a).mean()                          # r e^{i psi}
         return om + K * (z * np.exp(-1j * a)).imag         # (K/n) sum_j sin(theta_j - theta_i)
 
-    steps = int(np.floor(t_max / dt + 1e-9))
+    steps = v.steps(t_max, dt)
     return fixed_steps(RK4(), rhs, th, dt, steps, save_every)
 
 
@@ -253,11 +257,11 @@ def noisy_kuramoto(kappa: float, n: int = 2000, t_max: float = 40.0, dt: float =
     t_max = v.real("t_max", t_max, low=0.0)
     save_every = v.integer("save_every", save_every, low=1)
     if x0 is None:
-        x0 = uniform(v.integer("n", n, low=1), 2, seed=seed)
+        x0 = uniform(v.integer("n", n, low=1), 2, seed=v.seed(seed))
     sim = Simulation(Attention(beta=0.0, kind="SA", noise=1.0 / kappa), x0, dt=dt, seed=seed)
     if sim.d != 2:
-        raise ValueError(f"x0 must have d = 2 columns (the circle), got d = {sim.d}")
-    steps = int(np.floor(t_max / sim.dt + 1e-9))
+        raise ParameterError(f"x0 must have d = 2 columns (the circle), got d = {sim.d}")
+    steps = v.steps(t_max, sim.dt)
     ts = [0.0]
     rs = [float(np.linalg.norm(sim.x.mean(axis=0)))]
     for s in sim.run(steps, save_every):

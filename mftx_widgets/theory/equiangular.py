@@ -16,6 +16,8 @@ from scipy.integrate import solve_ivp
 
 from ..config import MAX_EXP_ARG
 from ..dynamics import _validate as v
+from ..dynamics.field import check_model
+from ..errors import ParameterError, SimulationError
 from ..params import PARAMS
 
 VARIANTS = {
@@ -27,12 +29,26 @@ VARIANTS = {
 WITH_RADIUS = ("pre", "peri", "mix")
 
 
+def _check_weights_args(beta, n, rho, kind):
+    kind = PARAMS["kind"].check(kind)
+    beta = v.beta(beta, kind)
+    n = v.integer("n", n, low=1)
+    rho = v.array("rho", rho)
+    if np.any(np.abs(rho) > 1.0):
+        raise ParameterError("rho must lie in [-1, 1] (an inner product of unit vectors)")
+    return beta, n, rho, kind
+
+
 def weights(beta: float, n: int, rho, kind: str = "SA"):
     """Diagonal and off-diagonal attention weights (a, b) at inner product rho (overflow-safe).
 
     SA: a = e^beta / Z, b = e^{beta rho} / Z, Z = e^beta + (n-1) e^{beta rho}.
-    USA: a = e^beta / n, b = e^{beta rho} / n.
+    USA: a = e^beta / n, b = e^{beta rho} / n. beta >= 0 (USA <= 700), n >= 1, rho in [-1, 1].
     """
+    return _weights(*_check_weights_args(beta, n, rho, kind))
+
+
+def _weights(beta, n, rho, kind):
     rho = np.asarray(rho, dtype=float)
     if kind == "USA":
         return np.exp(beta) / n + 0 * rho, np.exp(beta * rho) / n
@@ -44,7 +60,11 @@ def weights(beta: float, n: int, rho, kind: str = "SA"):
 
 def attention_stats(beta: float, n: int, rho, kind: str = "SA"):
     """(a, b, c, q): c = <x_i, attn_i> = a + (n-1) b rho, q = |attn_i| (docs/theory.md §6)."""
-    a, b = weights(beta, n, rho, kind)
+    return _attention_stats(*_check_weights_args(beta, n, rho, kind))
+
+
+def _attention_stats(beta, n, rho, kind):
+    a, b = _weights(beta, n, rho, kind)
     c = a + (n - 1) * b * rho
     q2 = a * a + 2 * a * b * (n - 1) * rho + b * b * (n - 1) * (1 + (n - 2) * rho)
     return a, b, c, np.sqrt(np.maximum(q2, 0.0))
@@ -55,7 +75,7 @@ def _rhs(variant, beta, n, kind, alpha, switch):
         u = y[0]
         one_minus = np.exp(u)
         rho = 1.0 - one_minus
-        a, b, c, q = attention_stats(beta, n, rho, kind)
+        a, b, c, q = _attention_stats(beta, n, rho, kind)
         var = variant
         if var == "mix":
             var = "SA" if t < switch else "pre"
@@ -115,9 +135,10 @@ def _integrate(variant, beta, n, rho0, t, alpha, kind, mix_switch, r0, rtol):
     if kind is None:
         kind = "USA" if variant == "USA" else "SA"
     kind = PARAMS["kind"].check(kind)
-    ts = np.atleast_1d(np.asarray(t, dtype=float))
+    rtol = v.real("rtol", rtol, low=1e-14, high=1e-2)
+    ts = np.atleast_1d(v.array("t", t, finite=False))
     if ts.ndim != 1 or not np.all(np.isfinite(ts)) or np.any(ts < 0) or np.any(np.diff(ts) < 0):
-        raise ValueError("t must be a finite, non-decreasing 1-D array of times >= 0")
+        raise ParameterError("t must be a finite, non-decreasing 1-D array of times >= 0")
     radius = variant in WITH_RADIUS
     y0 = [np.log1p(-rho0)] + ([r0] if radius else [])
     f = _rhs(variant, beta, n, kind, alpha, mix_switch)
@@ -133,9 +154,17 @@ def _integrate(variant, beta, n, rho0, t, alpha, kind, mix_switch, r0, rtol):
         sol_y = np.empty((len(y0), ts.size))
         y = np.array(y0, dtype=float)
         for lo, hi in pieces:
-            res = solve_ivp(f, (lo, hi), y, method=method, rtol=rtol, atol=1e-14, dense_output=True)
-            if not res.success:
-                raise RuntimeError(f"equiangular ODE failed: {res.message}")
+            with np.errstate(over="ignore", invalid="ignore"):
+                try:
+                    res = solve_ivp(f, (lo, hi), y, method=method, rtol=rtol, atol=1e-14, dense_output=True)
+                    ok = res.success and np.all(np.isfinite(res.y))
+                except ValueError:             # scipy: "array must not contain infs or NaNs"
+                    ok = False
+            if not ok:
+                fast = "the USA rate 2 e^beta" if kind == "USA" else "the collapse rate"
+                raise SimulationError(
+                    f"the equiangular ODE ({variant}, beta = {beta:g}, n = {n}) could not be integrated to t = {hi:g}: "
+                    f"{fast} changes by orders of magnitude along the way; lower beta, use a shorter t, or kind='SA'")
             sel = (ts >= lo) & (ts <= hi)
             if sel.any():                       # a piece may hold none of the requested times
                 sol_y[:, sel] = res.sol(ts[sel])
@@ -157,20 +186,24 @@ def late_rate(variant: str, beta: float = 1.0, alpha: float = 1.0) -> float:
         return 2.0 * float(np.exp(beta))
     if variant == "ngpt":
         return 2.0 * alpha
-    raise ValueError(f"variant {variant!r} collapses polynomially (1 - rho ~ t^-2): no exponential rate")
+    raise ParameterError(f"variant {variant!r} collapses polynomially (1 - rho ~ t^-2): no exponential rate")
 
 
 def sa_rhs(rho, beta: float, n: int):
     """The SA right-hand side written out: 2 e^{beta rho}(1 - rho)((n-1) rho + 1) / (e^beta + (n-1) e^{beta rho})."""
-    a, b = weights(beta, n, rho, "SA")
+    beta, n, rho, _ = _check_weights_args(beta, n, rho, "SA")
+    a, b = _weights(beta, n, rho, "SA")
     return 2.0 * b * (1.0 - rho) * ((n - 1) * rho + 1.0)
 
 
 def logistic(rho0: float, t) -> np.ndarray:
     """Large-n SA limit: rho(t) = rho0 e^{2t} / (1 - rho0 + rho0 e^{2t})."""
     rho0 = v.real("rho0", rho0, low=0.0, high=1.0, high_open=True)
-    e = np.exp(2.0 * np.asarray(t, dtype=float))
-    return rho0 * e / (1.0 - rho0 + rho0 * e)
+    tt = v.array("t", t)
+    if rho0 == 0.0:
+        return np.zeros_like(tt)
+    with np.errstate(over="ignore", under="ignore"):
+        return rho0 / (rho0 + (1.0 - rho0) * np.exp(-2.0 * tt))     # = rho0 e^2t / (1 - rho0 + rho0 e^2t)
 
 
 def start(n: int, rho0: float, d: int | None = None, seed: int | None = None, dtype: str = "float64") -> np.ndarray:
@@ -183,7 +216,8 @@ def start(n: int, rho0: float, d: int | None = None, seed: int | None = None, dt
 def detect_rho0(x, tol: float = 1e-9) -> float | None:
     """The common inner product rho0 of the directions of x (n, d) if every pair has it (spread <= tol) and
     -1/(n-1) < rho0 < 1, else None (also for n < 3, where any configuration is equiangular)."""
-    u = np.asarray(x, dtype=float)
+    tol = v.real("tol", tol, low=0.0)
+    u = v.points("x", x, unit=False, dtype_name="float64")
     u = u / np.linalg.norm(u, axis=1, keepdims=True)
     n = u.shape[0]
     if n < 3:
@@ -198,6 +232,7 @@ def detect_rho0(x, tol: float = 1e-9) -> float | None:
 def curve_for(model, x0, t) -> np.ndarray | None:
     """rho(t) (T,) of the equiangular reduction for a particle run of `model` (an Attention) from x0 (n, d) at
     the times t (T,), or None when it does not apply: x0 not equiangular, Q, K, V not the identity, or noise."""
+    check_model(model)
     if not model.identity or model.noise > 0:
         return None
     rho0 = detect_rho0(x0)

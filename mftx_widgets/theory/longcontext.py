@@ -23,6 +23,7 @@ from ..dynamics import _validate as v
 from ..dynamics import initial
 from ..dynamics.field import attention_output
 from ..dynamics.models import Attention
+from ..errors import ParameterError
 from ..params import PARAMS
 from . import equiangular as eq
 
@@ -60,7 +61,9 @@ def rhs(rho, gamma: float, n: float, kind: str = "SA"):
     kind = PARAMS["kind"].check(kind)
     beta = beta_n(gamma, n)
     n = float(n)
-    r = np.asarray(rho, dtype=float)
+    r = v.array("rho", rho)
+    if np.any(np.abs(r) > 1.0):
+        raise ParameterError("rho must lie in [-1, 1] (a cosine)")
     if kind == "SA":
         g = np.exp(-beta * (1.0 - r))
         b = g / (1.0 + (n - 1.0) * g)
@@ -88,7 +91,7 @@ def time_to_reach(rho_target: float, gamma: float, n: float, rho0: float, kind: 
     n = _n(n)
     beta = beta_n(gamma, n)
     if beta > MAX_EXP_ARG["float64"]:
-        raise ValueError(f"gamma log n must be <= {MAX_EXP_ARG['float64']:g} (exp overflow), got {beta:g}")
+        raise ParameterError(f"gamma log n must be <= {MAX_EXP_ARG['float64']:g} (exp overflow), got {beta:g}")
     rho0 = _check_rho("rho0", rho0, n)
     rho1 = v.real("rho_target", rho_target, low=rho0, high=1.0, high_open=True)
     if rho1 == rho0:
@@ -152,12 +155,12 @@ def one_layer_cosine(rho, gamma: float, n) -> np.ndarray | float:
     scalar inputs.
     """
     gamma = v.real("gamma", gamma, low=0.0)
-    r = np.asarray(rho, dtype=float)
-    nn = np.asarray(n, dtype=float)
+    r = v.array("rho", rho, finite=False)
+    nn = v.array("n", n, finite=False)
     if not np.all(np.isfinite(nn)) or np.any(nn < 2):
-        raise ValueError(f"n must be finite and >= 2, got {n!r}")
+        raise ParameterError(f"n must be finite and >= 2, got {n!r}")
     if not np.all(np.isfinite(r)) or np.any(r > 1.0) or np.any(r <= -1.0 / (nn - 1.0)):
-        raise ValueError(f"rho must lie in (-1/(n-1), 1], got {rho!r}")
+        raise ParameterError(f"rho must lie in (-1/(n-1), 1], got {rho!r}")
     g = np.exp(gamma * np.log(nn) * (r - 1.0))
     norm2 = 1.0 + 2.0 * g * (nn - 1.0) * r + g * g * ((nn - 1.0) + (nn - 1.0) * (nn - 2.0) * r)
     out = 1.0 - (1.0 - r) * (1.0 - g) ** 2 / norm2

@@ -20,6 +20,7 @@ from scipy import special
 
 from ..dynamics import _validate as v
 from ..dynamics.steppers import RK4, SSPRK3
+from ..errors import ParameterError
 from ..params import PARAMS
 from .circle import growth_rates
 
@@ -46,14 +47,14 @@ def wrapped_cauchy(theta, r: float, psi: float = 0.0) -> np.ndarray:
     """
     r = v.real("r", r, low=0.0, high=1.0, high_open=True)
     psi = v.real("psi", psi)
-    th = np.asarray(theta, dtype=float)
+    th = v.array("theta", theta)
     return (1.0 - r * r) / (2.0 * np.pi * (1.0 - 2.0 * r * np.cos(th - psi) + r * r))
 
 
 def wrapped_cauchy_r(t, r0: float) -> np.ndarray | float:
     """r(t) of the beta = 0 mean-field flow from a wrapped Cauchy start with r0 (docs/theory.md §4, F8)."""
     r0 = v.real("r0", r0, low=0.0, high=1.0)
-    tt = np.asarray(t, dtype=float)
+    tt = v.array("t", t)
     e = np.exp(tt)
     out = np.sqrt(r0 * r0 * e / (1.0 - r0 * r0 + r0 * r0 * e))
     return float(out) if out.ndim == 0 else out
@@ -81,9 +82,11 @@ def _multipliers(beta: float, M: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_rho(rho, name: str = "rho") -> np.ndarray:
-    arr = np.asarray(rho, dtype=float)
-    if arr.ndim != 1 or arr.size < 8 or not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be a finite 1-D array of M >= 8 grid values, got shape {arr.shape}")
+    arr = v.array(name, rho)
+    if arr.ndim != 1 or arr.size < 8:
+        raise ParameterError(f"{name} must be a finite 1-D array of M >= 8 grid values, got shape {arr.shape}")
+    if arr.min() < 0.0:
+        raise ParameterError(f"{name} must be a density (values >= 0), got min {arr.min():.3g}")
     return arr
 
 
@@ -155,21 +158,21 @@ def solve_density(rho0: np.ndarray | Callable, beta: float, t, kind: str = "SA",
         M = 256 if M is None else v.integer("M", M, low=8)
         rho = np.asarray(rho0(grid(M)), dtype=float)
         if rho.shape != (M,):
-            raise ValueError(f"rho0(theta) must return an array of shape ({M},), got {rho.shape}")
+            raise ParameterError(f"rho0(theta) must return an array of shape ({M},), got {rho.shape}")
     else:
         rho = _check_rho(rho0, "rho0").copy()
         if M is not None and v.integer("M", M, low=8) != rho.size:
-            raise ValueError(f"M = {M} does not match len(rho0) = {rho.size}")
+            raise ParameterError(f"M = {M} does not match len(rho0) = {rho.size}")
         M = rho.size
     if not np.all(np.isfinite(rho)) or rho.min() < 0.0:
-        raise ValueError("rho0 must be a finite nonnegative density")
+        raise ParameterError("rho0 must be a finite nonnegative density")
     mass = rho.sum() * 2.0 * np.pi / M
     if mass <= 0.0:
-        raise ValueError("rho0 must have positive mass")
+        raise ParameterError("rho0 must have positive mass")
     rho = rho / mass
-    times = np.atleast_1d(np.asarray(t, dtype=float))
+    times = np.atleast_1d(v.array("t", t))
     if times.ndim != 1 or not np.all(np.isfinite(times)) or times.min() < 0.0 or np.any(np.diff(times) < 0):
-        raise ValueError("t must be a finite, nondecreasing 1-D array of times >= 0")
+        raise ParameterError("t must be a finite, nondecreasing 1-D array of times >= 0")
     if dt is not None:
         dt = v.real("dt", dt, low=0.0, low_open=True)
     mult_n, mult_z = _multipliers(beta, M)
@@ -209,9 +212,9 @@ def solve_density(rho0: np.ndarray | Callable, beta: float, t, kind: str = "SA",
 def fourier_mode(rho, k: int = 1) -> np.ndarray | complex:
     """int e^{i k theta} rho(theta) dtheta for densities rho (..., M) on grid(M); k = 1 gives r e^{i psi}."""
     k = v.integer("k", k, low=0)
-    arr = np.asarray(rho, dtype=float)
+    arr = v.array("rho", rho)
     if arr.ndim < 1 or arr.shape[-1] < 8:
-        raise ValueError(f"rho must have shape (..., M) with M >= 8, got {arr.shape}")
+        raise ParameterError(f"rho must have shape (..., M) with M >= 8, got {arr.shape}")
     M = arr.shape[-1]
     out = (arr * np.exp(1j * k * grid(M))).sum(axis=-1) * (2.0 * np.pi / M)
     return complex(out) if np.ndim(out) == 0 else out

@@ -22,6 +22,7 @@ from ..dynamics import _validate as v
 from ..dynamics.initial import from_angles
 from ..dynamics.integrate import Simulation
 from ..dynamics.models import Attention
+from ..errors import ParameterError, SimulationError
 from ..params import PARAMS
 from . import circle
 
@@ -66,7 +67,7 @@ def polygon_rate_closed_form(k: int, beta: float, kind: str = "SA") -> float:
     if k == 4:
         top = max(beta, 0.5 * (beta + math.exp(-beta)))
         return top / math.cosh(beta / 2.0) ** 2 if sa else top
-    raise ValueError(f"k must be 2, 3 or 4 for a closed form, got {k}")
+    raise ParameterError(f"k must be 2, 3 or 4 for a closed form, got {k}")
 
 
 def _top_tangent_eigenvalue(jac: np.ndarray) -> float:
@@ -81,10 +82,9 @@ def phase_jacobian(theta, beta: float, kind: str = "SA", h: float | None = None)
 
     h defaults to 1e-3 / max(1, sqrt(beta)) (truncation O(h^4 beta^4), round-off O(eps / h)).
     """
-    th = np.asarray(theta, dtype=float)
-    if th.ndim != 1 or th.size < 1 or not np.all(np.isfinite(th)):
-        raise ValueError("theta must be a finite 1-D array of angles")
-    beta = v.real("beta", beta, low=0.0)
+    th = v.array("theta", theta, ndim=1, min_size=1)
+    kind = PARAMS["kind"].check(kind)
+    beta = v.beta(beta, kind)
     h = 1e-3 / max(1.0, math.sqrt(beta)) if h is None else v.real("h", h, low=0.0, low_open=True)
     n = th.size
     jac = np.empty((n, n))
@@ -115,7 +115,7 @@ def exit_time_estimate(delta: float, k: int, beta: float, kind: str = "SA", c: f
 
 def gaps(theta) -> np.ndarray:
     """Angular gaps (n,) between circularly consecutive angles (sorted), summing to 2 pi."""
-    th = np.sort(np.mod(np.asarray(theta, dtype=float), 2.0 * np.pi))
+    th = np.sort(np.mod(v.array("theta", theta, ndim=1, min_size=1), 2.0 * np.pi))
     return np.diff(np.append(th, th[0] + 2.0 * np.pi))
 
 
@@ -133,7 +133,7 @@ def polygon_exit_time(delta: float, k: int, beta: float, kind: str = "SA", mode:
     if mode is not None:
         u = np.cos(2.0 * np.pi * j * v.integer("mode", mode, low=1, high=k - 1) / k)
     else:
-        u = np.random.default_rng(seed).uniform(-1.0, 1.0, k)
+        u = np.random.default_rng(v.seed(seed)).uniform(-1.0, 1.0, k)
         u -= u.mean()
     theta0 = 2.0 * np.pi * j / k + delta * u
     if t_max is None:
@@ -153,12 +153,10 @@ def polygon_exit_time(delta: float, k: int, beta: float, kind: str = "SA", mode:
 
 def cluster_start(centers, per_cluster: int = 1, spread: float = 0.0, seed: int | None = 0) -> np.ndarray:
     """Angles (k * per_cluster,) of groups around the given centre angles (k,), iid N(0, spread^2) offsets."""
-    c = np.asarray(centers, dtype=float)
-    if c.ndim != 1 or c.size < 1 or not np.all(np.isfinite(c)):
-        raise ValueError("centers must be a finite 1-D array of angles")
+    c = v.array("centers", centers, ndim=1, min_size=1)
     per_cluster = v.integer("per_cluster", per_cluster, low=1)
     spread = v.real("spread", spread, low=0.0)
-    off = spread * np.random.default_rng(seed).standard_normal((c.size, per_cluster))
+    off = spread * np.random.default_rng(v.seed(seed)).standard_normal((c.size, per_cluster))
     return (c[:, None] + off).ravel()
 
 
@@ -169,9 +167,7 @@ def metastable_run(theta0, beta: float, t_max: float, t_min: float = 1e-2, num: 
     Adaptive DOP853 (rtol 1e-10) on dtheta/dt of section 4, so plateaus that last 1e4 time units cost little.
     Returns Frames (x: (num + 1, n, 2) unit vectors; params beta, kind, method "phase-DOP853").
     """
-    th0 = np.asarray(theta0, dtype=float)
-    if th0.ndim != 1 or th0.size < 1 or not np.all(np.isfinite(th0)):
-        raise ValueError("theta0 must be a finite 1-D array of angles")
+    th0 = v.array("theta0", theta0, ndim=1, min_size=1)
     kind = PARAMS["kind"].check(kind)
     beta = v.beta(beta, kind)
     t_max = v.real("t_max", t_max, low=0.0, low_open=True)
@@ -181,7 +177,7 @@ def metastable_run(theta0, beta: float, t_max: float, t_min: float = 1e-2, num: 
     sol = solve_ivp(lambda t, th: circle.phase_velocity(th, beta, kind), (0.0, t_max), th0, method="DOP853",
                     rtol=1e-10, atol=1e-12, t_eval=ts)
     if not sol.success:
-        raise RuntimeError(f"phase ODE failed: {sol.message}")
+        raise SimulationError(f"phase ODE failed: {sol.message}")
     x = np.stack([from_angles(th) for th in sol.y.T])
     return Frames(t=sol.t, x=x, title="phase ODE", params={"beta": beta, "kind": kind, "method": "phase-DOP853"})
 
@@ -199,17 +195,18 @@ def staircase(traj, beta: float | None = None, tol: float | None = None) -> tupl
         if beta is None:
             beta = traj.params.get("beta", getattr(getattr(traj, "model", None), "beta", None))
         if beta is None:
-            raise ValueError("beta must be given: the frames carry no params['beta']")
+            raise ParameterError("beta must be given: the frames carry no params['beta']")
     else:
         try:
             t, x = traj
         except (TypeError, ValueError):
-            raise ValueError("traj must be Frames (a Trajectory) or a pair (t, x) with x of shape (T, n, d)") from None
+            raise ParameterError("traj must be Frames (a Trajectory) or a pair (t, x) with x of shape (T, n, d)"
+                                 ) from None
         t, x = np.asarray(t, dtype=float), np.asarray(x, dtype=float)
         if x.ndim != 3 or t.shape != (x.shape[0],):
-            raise ValueError(f"traj must be (t (T,), x (T, n, d)), got shapes {t.shape} and {x.shape}")
+            raise ParameterError(f"traj must be (t (T,), x (T, n, d)), got shapes {t.shape} and {x.shape}")
         if beta is None:
-            raise ValueError("beta must be given for a (t, x) pair")
+            raise ParameterError("beta must be given for a (t, x) pair")
     kw = {} if tol is None else {"tol": tol}
     energy = np.array([observables.energy(xi, beta) for xi in x])
     count = np.array([observables.cluster_count(xi, **kw) for xi in x], dtype=int)
@@ -219,9 +216,10 @@ def staircase(traj, beta: float | None = None, tol: float | None = None) -> tupl
 def plateaus(t, energy, count) -> list[dict]:
     """Maximal stretches of constant cluster count in a staircase: a list of dicts with keys
     count, t_start, t_end (first and last sample times), energy_min, energy_max (over the stretch)."""
-    t, energy, count = (np.asarray(a) for a in (t, energy, count))
+    t, energy, count = (v.array(k, a, finite=k != "energy") for k, a in (("t", t), ("energy", energy),
+                                                                        ("count", count)))
     if not (t.ndim == energy.ndim == count.ndim == 1 and t.size == energy.size == count.size and t.size > 0):
-        raise ValueError("t, energy, count must be 1-D arrays of the same nonzero length")
+        raise ParameterError("t, energy, count must be 1-D arrays of the same nonzero length")
     edges = np.flatnonzero(np.diff(count) != 0) + 1
     out = []
     for lo, hi in zip(np.r_[0, edges], np.r_[edges, t.size]):
@@ -245,7 +243,7 @@ def closest_pair(x, tol: float = 1e-9) -> tuple[int, int, float]:
     g[1.0 - g <= tol] = -np.inf
     i, j = np.unravel_index(int(np.argmax(g)), g.shape)
     if not np.isfinite(g[i, j]):
-        raise ValueError("x must contain at least two distinct points")
+        raise ParameterError("x must contain at least two distinct points")
     return int(min(i, j)), int(max(i, j)), float(g[i, j])
 
 
@@ -283,7 +281,7 @@ def pairing_run(cluster_gaps: tuple[float, float] = (0.5, 1.0), beta: float = 40
     """
     g1, g2 = (v.real(f"cluster_gaps[{i}]", g, low=0.0, low_open=True) for i, g in enumerate(cluster_gaps))
     if g1 + g2 >= 2.0 * np.pi:
-        raise ValueError(f"cluster_gaps must sum to less than 2 pi, got {g1 + g2}")
+        raise ParameterError(f"cluster_gaps must sum to less than 2 pi, got {g1 + g2}")
     beta = v.real("beta", beta, low=0.0)
     per_cluster = v.integer("per_cluster", per_cluster, low=1)
     merge_tol = v.real("merge_tol", merge_tol, low=0.0, low_open=True)
@@ -307,7 +305,7 @@ def pairing_run(cluster_gaps: tuple[float, float] = (0.5, 1.0), beta: float = 40
         if gap <= merge_tol:
             break
         if sim.t >= t_max:
-            raise RuntimeError(f"no merge before t_max = {t_max:g}")
+            raise SimulationError(f"no merge before t_max = {t_max:g}")
     ths = np.asarray(ths)
     disp = np.abs(ths[-1] - ths[0])
     return {

@@ -93,3 +93,44 @@ def test_post_ln_exponential_vs_pre_ln_polynomial_particles():
     ode_post = mw.equiangular.one_minus_rho("SA", beta, n, RHO0, t)
     ok = ode_post > 1e-8
     assert ok.sum() >= 5 and np.abs(post[ok] / ode_post[ok] - 1.0).max() <= 1e-6
+
+
+# -- a vanishing attention output: nGPT and Peri-LN divide by |attn| -------------------------------------------------
+
+def _zero_attention_cases():
+    pair = np.array([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])          # beta = 0: attn = mean = 0 exactly
+    four = np.concatenate([mw.initial.uniform(2, 3, seed=4), -mw.initial.uniform(2, 3, seed=4)])
+    x = mw.initial.uniform(7, 3, seed=1)
+    return [(mw.Attention(beta=0.0), pair), (mw.Attention(beta=0.0), four),
+            (mw.Attention(beta=2.0, V=np.zeros((3, 3))), x),
+            (mw.Attention(beta=2.0, kind="USA", V=np.zeros((3, 3))), x)]
+
+
+@pytest.mark.parametrize("norm", ["peri", "ngpt", "post", "pre", "mix"])
+def test_vanishing_attention_gives_zero_velocity_not_nan(norm: str) -> None:
+    """Where attn_i = 0 the direction attn / |attn| is undefined: the layer adds nothing, velocity 0 (field.py).
+    The other schemes are 0 there anyway (P_x 0 = 0, attn = 0)."""
+    for model, x in _zero_attention_cases():
+        model = model.replace(norm=norm)
+        v = mw.velocity(model, x)
+        assert np.all(np.isfinite(v)), (norm, model)
+        assert np.abs(v).max() <= 1e-15, (norm, model, v)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_tiny_attention_keeps_its_direction(dtype: str) -> None:
+    """V = 1e-30 I (float32: squares underflow) or 1e-300 I: Peri-LN attn / |attn| and nGPT are the V = I values."""
+    x = mw.initial.uniform(9, 3, seed=2, dtype=dtype)
+    tiny = 1e-30 if dtype == "float32" else 1e-300
+    for norm in ("peri", "ngpt"):
+        ref = mw.velocity(mw.Attention(beta=3.0, norm=norm, dtype=dtype), x)
+        got = mw.velocity(mw.Attention(beta=3.0, norm=norm, dtype=dtype, V=tiny * np.eye(3)), x)
+        assert np.abs(got - ref).max() <= (1e-6 if dtype == "float32" else 1e-14), norm
+
+
+@pytest.mark.parametrize("norm", ["peri", "ngpt"])
+def test_simulate_through_vanishing_attention_is_finite(norm: str) -> None:
+    """An antipodal pair at beta = 0 is a fixed point of every scheme: simulate keeps it, no SimulationError."""
+    x0 = np.array([[0.0, 1.0, 0.0], [0.0, -1.0, 0.0]])
+    traj = mw.simulate(mw.Attention(beta=0.0, norm=norm), x0, t_max=1.0, dt=0.1)
+    assert np.all(np.isfinite(traj.x)) and np.abs(traj.x[-1] - x0).max() <= 1e-15

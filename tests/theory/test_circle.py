@@ -277,3 +277,14 @@ def test_noise_model_is_the_core_sde():
 def test_validation_names_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_dominant_mode_up_to_the_bessel_limit():
+    """k*(beta) ~ sqrt(2 beta) (docs/theory.md F10) holds to +-1 up to beta = 1e8 (circle.MAX_BESSEL_BETA); above
+    it a ParameterError names beta (it used to blame kmax, which the user never passed)."""
+    for beta in (1e4, 1e6, 1e8):
+        assert abs(mw.circle.dominant_mode(beta) - np.sqrt(2.0 * beta)) <= 1.0, beta
+    with pytest.raises(mw.ParameterError, match="beta"):
+        mw.circle.dominant_mode(1e10)
+    with pytest.raises(mw.ParameterError, match="beta"):
+        mw.circle.growth_rates(1e300)

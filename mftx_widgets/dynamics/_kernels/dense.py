@@ -8,7 +8,10 @@ casts and allocates. Readable formula (docs/theory.md section 2), for token i:
     velocity_i = attn_i - <attn_i, x_i> x_i / |x_i|^2  (projection P_{x_i}; skipped when project=False)
 
 With Q = K = V = I and unit rows the row maximum is s_ii = beta |x_i|^2, so the shift is known without
-a pass over j; general Q, K take one extra pass to find the maximum. The sums stream over j: memory O(n d).
+a pass over j; general Q, K (and any row where rows unit only to NORM_TOL, or the rounding of the scores at
+huge beta, could put a score more than 1 above s_ii: rows._shift_ok) use the true row maximum, found online
+chunk by chunk, so every exp argument is <= ~1 and the largest weight is exp(0) = 1: no overflow, and the
+softmax denominator is never 0. The sums stream over j: memory O(n d).
 
 How the kernels are fast (docs/performance.md has the measured table):
 
@@ -32,7 +35,7 @@ import numba as nb
 import numpy as np
 
 from .exp import _FM, _exp
-from .rows import _finish, _sum3
+from .rows import _finish, _shift_ok, _sum3, _sum3_exact
 
 #: scores per chunk of the small-d kernel (kept in L1) and tile sizes of the BLAS kernel.
 CHUNK = 1024
@@ -49,16 +52,38 @@ def _self3_rows(xt, beta, usa, project, out, i0, i1):
     x0 = xt[0]
     x1 = xt[1]
     x2 = xt[2]
+    mx = _max_sq(xt)
+    rnd = 10.0 * np.finfo(xt.dtype).eps
+    buf = np.empty(0, dtype=xt.dtype)
     for i in range(i0, i1):
         a0, a1, a2 = x0[i], x1[i], x2[i]
         sii = a0 * a0 + a1 * a1 + a2 * a2
         b0, b1, b2 = beta * a0, beta * a1, beta * a2
-        den, s0, s1, s2 = _sum3(x0, x1, x2, b0, b1, b2, -beta * sii)
+        m = beta * sii
+        if _shift_ok(m, sii, mx, rnd):
+            den, s0, s1, s2 = _sum3(x0, x1, x2, b0, b1, b2, -m)
+        else:
+            if buf.shape[0] < n:
+                buf = np.empty(n, dtype=xt.dtype)
+            den, s0, s1, s2, m = _sum3_exact(x0, x1, x2, b0, b1, b2, buf)
         out[i, 0] = s0
         out[i, 1] = s1
         out[i, 2] = s2
-        scale = math.exp(beta * sii) / n if usa else 1 / den
+        scale = math.exp(m) / n if usa else 1 / den
         _finish(xt, i, out, scale, project)
+
+
+@nb.njit(fastmath=_FM, nogil=True)
+def _max_sq(xt):
+    """max_j |x_j|^2 of the points xt (d, n): one O(n d) pass per call (the per-row shift check needs it)."""
+    d, n = xt.shape
+    mx = xt[0, 0] - xt[0, 0]
+    for j in range(n):
+        s = mx - mx
+        for a in range(d):
+            s += xt[a, j] * xt[a, j]
+        mx = max(mx, s)
+    return mx
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -78,31 +103,44 @@ def _scores(buf, qt, kt, d, i, j0, c, start):
 
 @nb.njit(cache=True, fastmath=_FM, nogil=True)
 def _chunk_rows(xt, qt, kt, vt, shift_known, usa, project, out, i0, i1):
-    """Rows i0..i1: qt = beta Q x^T, kt = K x^T, vt = V x^T, all (d, n). shift_known: max_j s_ij = s_ii."""
+    """Rows i0..i1: qt = beta Q x^T, kt = K x^T, vt = V x^T, all (d, n). shift_known: max_j s_ij = s_ii
+    (Q = K = V = I), used for the rows where _shift_ok; other rows find the maximum chunk by chunk (online
+    softmax: earlier sums rescaled when it grows), so the maximal score gives exp(0) = 1 and den >= 1."""
     d, n = xt.shape
     buf = np.empty(CHUNK, dtype=xt.dtype)
     acc = np.empty(d, dtype=xt.dtype)
     zero = xt[0, 0] - xt[0, 0]
+    mx = _max_sq(xt) if shift_known else zero
+    rnd = 2.0 * (d + 2) * np.finfo(xt.dtype).eps
     for i in range(i0, i1):
+        m = zero
+        known = False
         if shift_known:
-            m = zero
+            sii = zero
             for a in range(d):
                 m += qt[a, i] * kt[a, i]
-        else:
-            m = -np.inf
-            for j0 in range(0, n, CHUNK):
-                c = min(CHUNK, n - j0)
-                _scores(buf, qt, kt, d, i, j0, c, zero)
-                for jj in range(c):
-                    m = max(m, buf[jj])
+                sii += xt[a, i] * xt[a, i]
+            known = _shift_ok(m, sii, mx, rnd)
         for a in range(d):
             acc[a] = zero
         den = zero
         for j0 in range(0, n, CHUNK):
             c = min(CHUNK, n - j0)
-            _scores(buf, qt, kt, d, i, j0, c, -m)
+            _scores(buf, qt, kt, d, i, j0, c, zero)
+            if not known:
+                mb = buf[0]
+                for jj in range(c):
+                    mb = max(mb, buf[jj])
+                if j0 == 0:
+                    m = mb
+                elif mb > m:
+                    f = math.exp(m - mb)
+                    den *= f
+                    for a in range(d):
+                        acc[a] *= f
+                    m = mb
             for jj in range(c):
-                w = _exp(buf[jj])
+                w = _exp(buf[jj] - m)
                 buf[jj] = w
                 den += w
             for a in range(d):
@@ -122,7 +160,8 @@ def _chunk_rows(xt, qt, kt, vt, shift_known, usa, project, out, i0, i1):
 # ---------------------------------------------------------------------------------------------------------
 @nb.njit(cache=True, fastmath=_FM, nogil=True)
 def _tile_rows(xt, q, k, val, shift_known, usa, project, out, i0, i1):
-    """Rows i0..i1 with q = beta x Q^T, k = x K^T, val = x V^T, all (n, d) C-contiguous; xt = x^T (d, n)."""
+    """Rows i0..i1 with q = beta x Q^T, k = x K^T, val = x V^T, all (n, d) C-contiguous; xt = x^T (d, n).
+    shift_known (Q = K = V = I): rows where _shift_ok use s_ii; the others take the online maximum of the tiles."""
     n, d = q.shape
     zero = xt[0, 0] - xt[0, 0]
     s = np.empty(TILE_I * TILE_J, dtype=q.dtype)
@@ -130,6 +169,9 @@ def _tile_rows(xt, q, k, val, shift_known, usa, project, out, i0, i1):
     acc = np.empty((TILE_I, d), dtype=q.dtype)
     m = np.empty(TILE_I, dtype=q.dtype)
     den = np.empty(TILE_I, dtype=q.dtype)
+    known = np.empty(TILE_I, dtype=np.bool_)
+    mx = _max_sq(xt) if shift_known else zero
+    rnd = 2.0 * (d + 2) * np.finfo(xt.dtype).eps
     for ib in range(i0, i1, TILE_I):
         bi = min(TILE_I, i1 - ib)
         qb = q[ib:ib + bi]
@@ -137,12 +179,16 @@ def _tile_rows(xt, q, k, val, shift_known, usa, project, out, i0, i1):
         accb[:] = zero
         for r in range(bi):
             den[r] = zero
+            known[r] = False
             if shift_known:
                 mm = zero
+                sii = zero
                 for a in range(d):
                     mm += qb[r, a] * k[ib + r, a]
+                    sii += xt[a, ib + r] * xt[a, ib + r]
+                known[r] = _shift_ok(mm, sii, mx, rnd)
                 m[r] = mm
-            else:
+            if not known[r]:
                 m[r] = -np.inf
         for jb in range(0, n, TILE_J):
             bj = min(TILE_J, n - jb)
@@ -150,7 +196,7 @@ def _tile_rows(xt, q, k, val, shift_known, usa, project, out, i0, i1):
             np.dot(qb, k[jb:jb + bj].T, sb)
             for r in range(bi):
                 row = sb[r]
-                if not shift_known:
+                if not known[r]:
                     mb = m[r]
                     for jj in range(bj):
                         mb = max(mb, row[jj])

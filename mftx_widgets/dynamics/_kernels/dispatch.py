@@ -120,7 +120,7 @@ def _beta0_into(x: np.ndarray, out: np.ndarray, project: bool) -> np.ndarray:
 
 
 def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bool,
-                   parallel: bool | None = None, mode: Mode | str | None = None) -> np.ndarray:
+                   parallel: bool | None = None, mode: Mode | str | None = None, softmax: bool = False) -> np.ndarray:
     """Fill out (n, d) with P_x attn (project=True) or attn; x, out C-contiguous of model.dtype. No checks.
 
     mode=None and parallel=None apply the policy (pick_mode, use_parallel). A forced parallel=True / False
@@ -129,8 +129,12 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     <= 2 n e^-37 per unit velocity scale, neighbors.py), "self3" (d = 3, identity), "chunk", "tile" or "beta0",
     "fourier" (d = 2) / "harmonic" (d = 3): Q = K = V = I, error <= HARMONIC_TOL per unit velocity scale (rows
     off the sphere too). The policy considers the moment paths only with parallel=None.
+    softmax=True uses SA weights whatever model.kind (USA rows are SA rows times Z_i / n: same direction), on
+    every path.
     """
     n, d = x.shape
+    if softmax and model.kind == "USA":
+        model = model.replace(kind="SA")      # the same direction on every path, and no e^beta anywhere
     spread = None
     if mode is None:
         if parallel is None and model.identity and d in (2, 3) and 0.0 < model.beta <= cfg.HARMONIC_MAX_BETA:
@@ -147,7 +151,7 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     if mode is Mode.BETA0:
         return _beta0_into(x, out, project)
     if mode is Mode.CELLS:
-        attention_cutoff_into(model, x, out, project)
+        attention_cutoff_into(model, x, out, project, softmax=softmax)
         return out
     if mode is Mode.FOURIER:
         fourier_attention_into(model, x, out, project, spread=spread)
@@ -156,7 +160,7 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
         harmonic_attention_into(model, x, out, project, spread=spread)
         return out
     dt = x.dtype
-    usa = model.kind == "USA"
+    usa = model.kind == "USA" and not softmax
     par = use_parallel(n) if parallel is None else bool(parallel)
     beta = dt.type(model.beta)
     xt = np.ascontiguousarray(x.T)

@@ -29,6 +29,7 @@ import numpy as np
 
 from ...config import NEIGHBOR_TAIL, NORM_TOL
 from ..models import Attention
+from .dense import _self3_rows
 from .rows import _finish, _sum3
 
 #: cells per cutoff radius r (cell side r / CELLS_PER_R): finer cells hug the cap better, at more overhead.
@@ -127,15 +128,23 @@ def _cell_rows(xt, beta, usa, project, out, starts, ends, coords, table, g, reac
 
 
 def attention_cutoff_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bool,
-                          tail: float = NEIGHBOR_TAIL) -> int:
+                          tail: float = NEIGHBOR_TAIL, softmax: bool = False) -> int:
     """Fill out (n, 3) like dispatch.attention_into, dropping pairs with beta (1 - <x_i, x_j>) > tail.
 
     x: (n, 3) unit rows, C-contiguous, model.dtype; Q = K = V = I. Returns the number of pairs computed.
+    Where beta times the rows' departure from unit norm (or the float rounding of the scores) is not small,
+    the cutoff guarantee and the known shift fail: then every pair is computed by the dense kernel (n^2).
     """
     n, d = x.shape
+    usa = model.kind == "USA" and not softmax
     if d != 3 or not model.identity:
         raise ValueError(f"the neighbour kernel needs d = 3 and Q = K = V = I, got d = {d}, "
                          f"identity = {model.identity}")
+    norms = np.linalg.norm(x.astype(np.float64), axis=1)
+    slack = model.beta * (float(np.max(norms * (norms.max() - norms))) + 10 * np.finfo(x.dtype).eps * norms.max() ** 2)
+    if slack > 1.0:
+        _self3_rows(np.ascontiguousarray(x.T), x.dtype.type(model.beta), usa, project, out, 0, n)
+        return n * n
     r = cutoff_radius(model.beta, tail) * (1.0 + NORM_TOL) + NORM_TOL   # margin: rows are unit only to NORM_TOL
     h = max(r / CELLS_PER_R, 2.0 / 512)  # at most 512 cells per axis
     g = max(1, int(math.ceil(2.0 * (1.0 + 1e-5) / h)))
@@ -155,6 +164,6 @@ def attention_cutoff_into(model: Attention, x: np.ndarray, out: np.ndarray, proj
     xt = np.ascontiguousarray(x[order].T)
     tmp = np.empty_like(x)
     beta = x.dtype.type(model.beta)
-    visited = _cell_rows(xt, beta, model.kind == "USA", project, tmp, starts, ends, coords, table, g, reach, h, r)
+    visited = _cell_rows(xt, beta, usa, project, tmp, starts, ends, coords, table, g, reach, h, r)
     out[order] = tmp
     return int(visited)
