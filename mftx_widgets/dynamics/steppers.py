@@ -22,6 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..errors import ParameterError
+
 #: right-hand side f(y, s, out) -> dx/dt (out filled in place, or a new array).
 RHS = Callable[[np.ndarray, float, np.ndarray], np.ndarray]
 
@@ -276,7 +278,7 @@ def fixed_steps(stepper: Stepper, f: RHS, x0, dt: float, steps: int,
     """
     x = np.array(x0)
     if not np.issubdtype(x.dtype, np.inexact):
-        raise ValueError(f"x0 must be a floating array, got dtype {x.dtype}")
+        raise ParameterError(f"x0 must be a floating array, got dtype {x.dtype}")
     ts, out = [0.0], [x.copy()]
     for s in range(1, steps + 1):
         stepper.step(f, x, (s - 1) * dt, dt)

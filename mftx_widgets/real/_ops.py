@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from ..errors import ParameterError
+
 
 def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
     """LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta."""
@@ -32,7 +34,7 @@ def check_sentences(sentences) -> list[str]:
     """A sentence or a list of sentences -> a non-empty list of strings (ValueError otherwise)."""
     batch = [sentences] if isinstance(sentences, str) else list(sentences) if sentences is not None else []
     if not batch or not all(isinstance(s, str) for s in batch):
-        raise ValueError("sentences must be a non-empty string or a non-empty list of strings")
+        raise ParameterError("sentences must be a non-empty string or a non-empty list of strings")
     return batch
 
 
@@ -40,9 +42,9 @@ def check_tokens(name: str, h, d: int) -> np.ndarray:
     """h as a finite float (T, d) array with T >= 1 (ValueError naming `name` otherwise)."""
     arr = np.asarray(h)
     if arr.ndim != 2 or arr.shape[1] != d or arr.shape[0] < 1:
-        raise ValueError(f"{name} must have shape (T, {d}) with T >= 1, got {arr.shape}")
+        raise ParameterError(f"{name} must have shape (T, {d}) with T >= 1, got {arr.shape}")
     if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be a finite float array")
+        raise ParameterError(f"{name} must be a finite float array")
     return arr
 
 
@@ -51,7 +53,7 @@ def mean_pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
     hidden = np.asarray(hidden, dtype=np.float64)
     m = np.asarray(attention_mask, dtype=np.float64)
     if hidden.ndim != 3 or m.shape != hidden.shape[:2]:
-        raise ValueError(f"hidden must be (B, T, d) and attention_mask (B, T), got {hidden.shape}, {m.shape}")
+        raise ParameterError(f"hidden must be (B, T, d) and attention_mask (B, T), got {hidden.shape}, {m.shape}")
     return (hidden * m[..., None]).sum(axis=1) / np.maximum(m.sum(axis=1, keepdims=True), 1e-9)
 
 
@@ -60,5 +62,5 @@ def normalize(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     nrm = np.linalg.norm(x, axis=-1, keepdims=True)
     if np.any(nrm == 0) or not np.all(np.isfinite(nrm)):
-        raise ValueError("x must have finite, nonzero rows to be normalized")
+        raise ParameterError("x must have finite, nonzero rows to be normalized")
     return x / nrm

@@ -28,6 +28,7 @@ import numpy as np
 from ..dynamics import _validate as v
 from ..dynamics import effective_cores
 from ..dynamics._kernels.policy import serial as serial_kernels
+from ..errors import ParameterError
 from .results import FAILED, SweepResult
 from .spec import FnRunner, RunSpec, SpecRunner, check_observables
 
@@ -83,7 +84,7 @@ def sweep(fn_or_spec: RunSpec | Callable, grid: Mapping, seeds: int | Sequence[i
     """
     is_spec = isinstance(fn_or_spec, RunSpec)
     if not is_spec and not callable(fn_or_spec):
-        raise ValueError(f"fn_or_spec must be a RunSpec or a callable fn(point, seed), got {fn_or_spec!r}")
+        raise ParameterError(f"fn_or_spec must be a RunSpec or a callable fn(point, seed), got {fn_or_spec!r}")
     axes = _check_grid(grid)
     seed_vals = _check_seeds(seeds)
     obs = check_observables(observables, is_spec)
@@ -92,7 +93,7 @@ def sweep(fn_or_spec: RunSpec | Callable, grid: Mapping, seeds: int | Sequence[i
     seed_axes = (seed_axes,) if isinstance(seed_axes, str) else tuple(seed_axes)
     bad = [a for a in seed_axes if a not in axes]
     if bad:
-        raise ValueError(f"seed_axes {bad} are not grid axes; allowed: {list(axes)}")
+        raise ParameterError(f"seed_axes {bad} are not grid axes; allowed: {list(axes)}")
     kind = _executor_kind(executor)
     if max_workers is not None:
         max_workers = v.integer("max_workers", max_workers, low=1)
@@ -175,18 +176,18 @@ def _runs(points: list, shape: tuple, names: list, seed_axes: tuple, seed_vals: 
 
 def _check_grid(grid) -> dict:
     if not isinstance(grid, Mapping):
-        raise ValueError(f"grid must be a dict {{parameter: 1-D values}}, got {type(grid).__name__}")
+        raise ParameterError(f"grid must be a dict {{parameter: 1-D values}}, got {type(grid).__name__}")
     axes = {}
     for name, vals in grid.items():
         if not isinstance(name, str) or not name:
-            raise ValueError(f"grid keys must be parameter names (str), got {name!r}")
+            raise ParameterError(f"grid keys must be parameter names (str), got {name!r}")
         arr = np.asarray(vals)
         if arr.ndim == 0:
             arr = arr[None]
         if arr.ndim != 1 or arr.size == 0 or arr.dtype == object:
-            raise ValueError(f"grid[{name!r}] must be a non-empty 1-D sequence of numbers or strings, got {vals!r}")
+            raise ParameterError(f"grid[{name!r}] must be a non-empty 1-D sequence of numbers or strings, got {vals!r}")
         if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-            raise ValueError(f"grid[{name!r}] must be finite")
+            raise ParameterError(f"grid[{name!r}] must be finite")
         axes[name] = arr
     return axes
 
@@ -197,9 +198,9 @@ def _check_seeds(seeds) -> np.ndarray:
         return np.arange(s, dtype=np.int64)
     arr = np.asarray(seeds)
     if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu" or np.any(arr < 0):
-        raise ValueError(f"seeds must be a count >= 1 or a non-empty 1-D sequence of integers >= 0, got {seeds!r}")
+        raise ParameterError(f"seeds must be a count >= 1 or a non-empty 1-D sequence of integers >= 0, got {seeds!r}")
     if len(np.unique(arr)) != arr.size:
-        raise ValueError("seeds must be distinct")
+        raise ParameterError("seeds must be distinct")
     return arr.astype(np.int64)
 
 
@@ -222,7 +223,7 @@ def _assemble(results: dict, n_runs: int, lead: tuple, fallback: dict) -> dict:
         for rid in done:
             a = results[rid][0][name]
             if a.shape != a0.shape:
-                raise ValueError(f"observable {name!r} has shape {a.shape} in run {rid} but {a0.shape} in run "
+                raise ParameterError(f"observable {name!r} has shape {a.shape} in run {rid} but {a0.shape} in run "
                                  f"{done[0]}")
             arr[rid] = a
         data[name] = arr.reshape(lead + a0.shape)
@@ -281,7 +282,7 @@ def _executor_kind(executor) -> str:
     if executor is None or isinstance(executor, str):
         name = "auto" if executor is None else executor
         if name not in EXECUTORS:
-            raise ValueError(f"executor must be None, 'serial', 'process' or an Executor/Client, got {executor!r}")
+            raise ParameterError(f"executor must be None, 'serial', 'process' or an Executor/Client, got {executor!r}")
         return name
     if isinstance(executor, cf.Executor):
         return "futures"
@@ -289,7 +290,7 @@ def _executor_kind(executor) -> str:
         return "dask"
     if hasattr(executor, "submit"):
         return "duck"
-    raise ValueError(f"executor must be None, 'serial', 'process' or have a submit() method, got {executor!r}")
+    raise ParameterError(f"executor must be None, 'serial', 'process' or have a submit() method, got {executor!r}")
 
 
 def _default_workers(executor, kind: str) -> int:

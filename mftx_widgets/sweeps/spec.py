@@ -15,6 +15,7 @@ from ..dynamics import observables as _obs
 from ..dynamics.initial import Start
 from ..dynamics.integrate import Simulation
 from ..dynamics.models import Attention
+from ..errors import ParameterError
 from ..params import PARAMS, names
 
 __all__ = ["RunSpec", "OBSERVABLES"]
@@ -106,7 +107,7 @@ class RunSpec:
     def __post_init__(self) -> None:
         ts = np.atleast_1d(np.asarray(self.t, dtype=float))
         if ts.ndim != 1 or ts.size < 1 or not np.all(np.isfinite(ts)) or np.any(ts < 0) or np.any(np.diff(ts) < 0):
-            raise ValueError("t must be a non-empty, finite, non-decreasing 1-D sequence of times >= 0")
+            raise ParameterError("t must be a non-empty, finite, non-decreasing 1-D sequence of times >= 0")
         object.__setattr__(self, "t", tuple(float(s) for s in ts))
         self.resolve({})  # validates the defaults (and t against dt)
 
@@ -115,9 +116,9 @@ class RunSpec:
         allowed = {f.name for f in fields(self)} - {"t"}
         unknown = set(axes) - allowed
         if unknown:
-            raise ValueError(f"grid axes {sorted(unknown)} are not RunSpec fields; allowed: {sorted(allowed)}")
+            raise ParameterError(f"grid axes {sorted(unknown)} are not RunSpec fields; allowed: {sorted(allowed)}")
         if "beta" in axes and ("gamma" in axes or self.gamma is not None):
-            raise ValueError("give either beta or gamma (beta = gamma log n) as a grid axis, not both")
+            raise ParameterError("give either beta or gamma (beta = gamma log n) as a grid axis, not both")
 
     def resolve(self, point: Mapping) -> dict:
         """The full, validated parameter dict of one run: the fields overridden by the grid point."""
@@ -130,7 +131,7 @@ class RunSpec:
             p["beta"] = p["gamma"] * math.log(p["n"]) if p["n"] > 1 else 0.0
         steps = np.asarray(p["t"]) / p["dt"]
         if np.any(np.abs(steps - np.round(steps)) > 1e-6 * np.maximum(1.0, steps)):
-            raise ValueError(f"t must hold multiples of dt = {p['dt']:g} (the run is stepped exactly onto them)")
+            raise ParameterError(f"t must hold multiples of dt = {p['dt']:g} (the run is stepped exactly onto them)")
         start(p)  # validates the start's cross-field rules (equiangular: d >= n; clusters: k <= n)
         return p
 
@@ -184,11 +185,11 @@ class FnRunner:
     def __call__(self, point: dict, seq: np.random.SeedSequence) -> dict:
         res = self.fn(dict(point), seq)
         if not isinstance(res, Mapping):
-            raise ValueError(f"the sweep function must return a mapping name -> array, got {type(res).__name__}")
+            raise ParameterError(f"the sweep function must return a mapping name -> array, got {type(res).__name__}")
         keep = self.keep if self.keep is not None else tuple(res)
         missing = [k for k in keep if k not in res]
         if missing:
-            raise ValueError(f"the sweep function returned no {missing}; it returned {sorted(res)}")
+            raise ParameterError(f"the sweep function returned no {missing}; it returned {sorted(res)}")
         return {k: np.asarray(res[k]) for k in keep}, "ok", ""
 
 
@@ -203,21 +204,21 @@ def check_observables(observables, spec: bool) -> dict | tuple | None:
         for name, f in items:
             if isinstance(f, str):
                 if f not in OBSERVABLES:
-                    raise ValueError(f"unknown observable {f!r}; allowed: {sorted(OBSERVABLES)} or a callable")
+                    raise ParameterError(f"unknown observable {f!r}; allowed: {sorted(OBSERVABLES)} or a callable")
                 out[name if isinstance(name, str) else f] = OBSERVABLES[f]
             elif callable(f):
                 key = name if isinstance(name, str) else getattr(f, "__name__", None)
                 if not key or key == "<lambda>":
-                    raise ValueError("name callable observables: pass a dict {name: f(x, model)}")
+                    raise ParameterError("name callable observables: pass a dict {name: f(x, model)}")
                 out[key] = f
             else:
-                raise ValueError(f"observables must be names or callables, got {f!r}")
+                raise ParameterError(f"observables must be names or callables, got {f!r}")
         if not out:
-            raise ValueError(f"observables must name at least one of {sorted(OBSERVABLES)} (or a callable)")
+            raise ParameterError(f"observables must name at least one of {sorted(OBSERVABLES)} (or a callable)")
         return out
     if observables is None:
         return None
     keep = (observables,) if isinstance(observables, str) else tuple(observables)
     if not keep or not all(isinstance(k, str) for k in keep):
-        raise ValueError("observables must be None (keep everything) or names returned by the function")
+        raise ParameterError("observables must be None (keep everything) or names returned by the function")
     return keep

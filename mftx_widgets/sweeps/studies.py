@@ -17,6 +17,7 @@ from ..dynamics import observables as _obs
 from ..dynamics.integrate import Simulation
 from ..dynamics.models import Attention
 from ..dynamics.results import read_only
+from ..errors import ParameterError
 from ..params import PARAMS
 from ..theory import longcontext
 from .executors import sweep
@@ -46,7 +47,7 @@ def equiangular_boundary(betas, n: int, threshold: float = THRESHOLD, rho0: floa
     b = np.atleast_1d(np.asarray(betas, dtype=float))
     beta_max = MAX_EXP_ARG["float64"]
     if b.ndim != 1 or not np.all(np.isfinite(b)) or np.any(b < 0) or np.any(b > beta_max):
-        raise ValueError(f"betas must be a 1-D sequence of finite values in [0, {beta_max:g}]")
+        raise ParameterError(f"betas must be a 1-D sequence of finite values in [0, {beta_max:g}]")
     out = np.zeros(b.size)
     if threshold <= rho0:
         return out
@@ -90,7 +91,7 @@ class PhaseDiagram:
         the threshold used (a new SweepResult if it differs).
         """
         if list(result.axes) != ["beta"] or "min_cosine" not in result.data or result.t is None:
-            raise ValueError("result must be a RunSpec sweep over the single axis 'beta' recording 'min_cosine'")
+            raise ParameterError("result must be a RunSpec sweep over the single axis 'beta' recording 'min_cosine'")
         if threshold is None:
             threshold = result.params.get("threshold", THRESHOLD)
         threshold = v.real("threshold", threshold, low=-1.0, high=1.0)
@@ -190,10 +191,10 @@ def collapse_time_vs_n(ns, gammas, d: int = 64, seeds: int | Sequence[int] = 4, 
     kind = PARAMS["kind"].check(kind)
     ns_arr = np.atleast_1d(np.asarray(ns))
     if ns_arr.dtype.kind not in "iu" or np.any(ns_arr < 2):
-        raise ValueError(f"ns must be integers >= 2, got {ns!r}")
+        raise ParameterError(f"ns must be integers >= 2, got {ns!r}")
     g_arr = np.atleast_1d(np.asarray(gammas, dtype=float))
     if np.any(~np.isfinite(g_arr)) or np.any(g_arr < 0):
-        raise ValueError(f"gammas must be finite and >= 0, got {gammas!r}")
+        raise ParameterError(f"gammas must be finite and >= 0, got {gammas!r}")
     fn = functools.partial(_collapse_time, d=d, threshold=threshold, t_max=t_max, dt=dt, kind=kind)
     res = sweep(fn, {"n": ns_arr, "gamma": g_arr}, seeds, None, executor=executor, batch_size=batch_size,
                 progress=progress)

@@ -219,12 +219,9 @@ CASES = [
 
 
 #: rows whose module belongs to another change in flight (dynamics/integrate.py raises a bare ValueError there).
-PENDING = {"Simulation model"}
 
 
-@pytest.mark.parametrize("call,fragment", [
-    pytest.param(*c[1:], id=c[0], marks=[pytest.mark.xfail(reason="bare ValueError in integrate.py", strict=False)]
-                 if c[0] in PENDING else []) for c in CASES])
+@pytest.mark.parametrize("call,fragment", [pytest.param(*c[1:], id=c[0]) for c in CASES])
 def test_bad_input_names_the_parameter(call, fragment: str) -> None:
     with pytest.raises(ParameterError, match=fragment) as info:
         call()
@@ -245,7 +242,7 @@ def test_every_public_function_listed() -> None:
     import re
 
     source = inspect.getsource(inspect.getmodule(test_every_public_function_listed))
-    table = source[source.index("CASES = ["):source.index("PENDING = ")]
+    table = source[source.index("CASES = ["):source.index("\n\n\n@pytest.mark.parametrize(\"call,fragment\"")]
     missing = []
     for name, mod in MODULES.items():
         names = getattr(mod, "__all__", None) or [k for k in dir(mod) if not k.startswith("_")]

@@ -30,6 +30,7 @@ import numpy as np
 
 from ... import config as cfg
 from ...config import BLAS_MIN_D, NEIGHBOR_MIN_BETA, NEIGHBOR_MIN_N
+from ...errors import ParameterError
 from ..models import Attention
 from .dense import _chunk_parallel, _chunk_rows, _self3_parallel, _self3_rows, _tile_parallel, _tile_rows
 from .fourier import fourier_attention_into, fourier_plan, spread_of
@@ -147,7 +148,8 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     else:
         mode = Mode(mode)
         if mode is Mode.SELF3 and not (d == 3 and model.identity):
-            raise ValueError(f"mode 'self3' needs d = 3 and Q = K = V = I, got d = {d}, identity = {model.identity}")
+            raise ParameterError(f"mode 'self3' needs d = 3 and Q = K = V = I, got d = {d}, "
+                                 f"identity = {model.identity}")
     if mode is Mode.BETA0:
         return _beta0_into(x, out, project)
     if mode is Mode.CELLS:

@@ -43,6 +43,7 @@ import numpy as np
 from scipy.special import ive
 
 from ...config import HARMONIC_MAX_ORDER, HARMONIC_MAX_RADIAL, HARMONIC_MIN_MASS, HARMONIC_TOL
+from ...errors import ParameterError
 from ..models import Attention
 from .dense import _chunk_rows
 from .exp import _FM
@@ -255,11 +256,12 @@ def fourier_attention_into(model: Attention, x: np.ndarray, out: np.ndarray, pro
     """
     n, d = x.shape
     if d != 2 or not model.identity:
-        raise ValueError(f"the Fourier kernel needs d = 2 and Q = K = V = I, got d = {d}, identity = {model.identity}")
+        raise ParameterError(f"the Fourier kernel needs d = 2 and Q = K = V = I, got d = {d}, "
+                             f"identity = {model.identity}")
     beta = float(model.beta)
     plan = fourier_plan(beta, spread_of(x) if spread is None else spread, tol, min_mass)
     if plan is None:
-        raise ValueError(f"beta = {beta:g} needs more than {HARMONIC_MAX_ORDER} Fourier modes or rows this far off "
+        raise ParameterError(f"beta = {beta:g} needs more than {HARMONIC_MAX_ORDER} Fourier modes or rows this far off "
                          "the unit circle more radial terms than HARMONIC_MAX_RADIAL (use a dense mode)")
     order, radial = plan
     xt = np.ascontiguousarray(x.T)

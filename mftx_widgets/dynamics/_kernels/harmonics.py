@@ -53,6 +53,7 @@ import numpy as np
 from scipy.special import ive, spherical_in
 
 from ...config import HARMONIC_MAX_ORDER, HARMONIC_MIN_MASS, HARMONIC_TOL
+from ...errors import ParameterError
 from ..models import Attention
 from .dense import _self3_rows
 from .exp import _FM
@@ -339,12 +340,12 @@ def harmonic_attention_into(model: Attention, x: np.ndarray, out: np.ndarray, pr
     """
     n, d = x.shape
     if d != 3 or not model.identity:
-        raise ValueError(f"the harmonic kernel needs d = 3 and Q = K = V = I, got d = {d}, "
+        raise ParameterError(f"the harmonic kernel needs d = 3 and Q = K = V = I, got d = {d}, "
                          f"identity = {model.identity}")
     beta = float(model.beta)
     plan = harmonic_plan(beta, spread_of(x) if spread is None else spread, tol, min_mass)
     if plan is None:
-        raise ValueError(f"beta = {beta:g} needs a degree above {HARMONIC_MAX_ORDER} or rows this far off the unit "
+        raise ParameterError(f"beta = {beta:g} needs a degree above {HARMONIC_MAX_ORDER} or rows this far off the unit "
                          "sphere more radial terms than HARMONIC_MAX_RADIAL (use a dense mode)")
     degree, radial = plan
     off, qmm, ra, rb, deg = recurrence_tables(degree)

@@ -28,6 +28,7 @@ import numba as nb
 import numpy as np
 
 from ...config import NEIGHBOR_TAIL, NORM_TOL
+from ...errors import ParameterError
 from ..models import Attention
 from .dense import _self3_rows
 from .rows import _finish, _sum3
@@ -138,7 +139,7 @@ def attention_cutoff_into(model: Attention, x: np.ndarray, out: np.ndarray, proj
     n, d = x.shape
     usa = model.kind == "USA" and not softmax
     if d != 3 or not model.identity:
-        raise ValueError(f"the neighbour kernel needs d = 3 and Q = K = V = I, got d = {d}, "
+        raise ParameterError(f"the neighbour kernel needs d = 3 and Q = K = V = I, got d = {d}, "
                          f"identity = {model.identity}")
     norms = np.linalg.norm(x.astype(np.float64), axis=1)
     slack = model.beta * (float(np.max(norms * (norms.max() - norms))) + 10 * np.finfo(x.dtype).eps * norms.max() ** 2)
