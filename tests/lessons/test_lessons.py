@@ -51,6 +51,9 @@ EXPECTED = {
         # F4: Pre-LN d log(1 - rho) / d log t -> -2 within 1e-2; Post-LN rate 2 within 1e-3 relative
         "preln_loglog_slope": (lambda v: abs(v + 2.0) <= 1e-2, "Pre-LN log-log slope -2 +- 0.01"),
         "postln_rate": (lambda v: abs(v / 2.0 - 1) <= 1e-3, "Post-LN rate 2 within 1e-3"),
+        # docs/theory.md §6: equiangular particles keep the ODE's speed factor 1/s (survey's s_i) up to the
+        # solver's error (simulate's rtol 1e-6)
+        "speed_factor_gap": (lambda v: 0 <= v <= 1e-5, "particles' 1/s = ODE's within 1e-5"),
     },
     "07_long_context": {
         # F15: time to reach 0.75 from 0.5 -> log(3)/2 within 2% at n = 1e6 (gamma = 1)
