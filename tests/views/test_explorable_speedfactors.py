@@ -64,4 +64,8 @@ def test_play_task_ends_on_close():
         await asyncio.sleep(0.1)
         return alive, task.done()
 
-    assert asyncio.run(scenario()) == (True, True)
+    loop = asyncio.new_event_loop()         # not asyncio.run: it would unset the thread's event loop for later tests
+    try:
+        assert loop.run_until_complete(scenario()) == (True, True)
+    finally:
+        loop.close()
