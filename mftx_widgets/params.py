@@ -217,8 +217,9 @@ PRESETS: Mapping[str, Preset] = MappingProxyType({p.name: p for p in (
            "(docs/theory.md, collapse rates).", {"beta": 1.0, "kind": "USA", "d": 3, "n": 200,
                                                  "init": "hemisphere", "dt": 0.02, "speed": 0.5, "noise": 0.0,
                                                  "norm": "post"}),
-    Preset("long context", "beta = 1.5 log n with n = 1000: attention is so sharp that tokens barely move "
-           "(docs/theory.md, long context).", {"beta": round(1.5 * math.log(1000), 3), "kind": "SA", "d": 3,
-                                               "n": 1000, "init": "uniform", "dt": 0.1, "speed": 2.0,
-                                               "noise": 0.0, "norm": "post"}),
+    Preset("long context", "beta = 1.5 log n with n = 400 iid tokens in d = 64: each token's weight on itself is "
+           "about 0.91, so tokens stay frozen (in d = 3 the same gamma does not freeze them: lesson 07, "
+           "docs/theory.md, long context).", {"beta": round(1.5 * math.log(400), 3), "kind": "SA", "d": 64,
+                                              "n": 400, "init": "uniform", "dt": 0.1, "speed": 2.0,
+                                              "noise": 0.0, "norm": "post"}),
 )})

@@ -73,12 +73,26 @@ EXPECTED = {
         # F4: Pre-LN d log(1 - rho) / d log t -> -2 within 1e-2; Post-LN rate 2 within 1e-3 relative
         "preln_loglog_slope": (lambda v: abs(v + 2.0) <= 1e-2, "Pre-LN log-log slope -2 +- 0.01"),
         "postln_rate": (lambda v: abs(v / 2.0 - 1) <= 1e-3, "Post-LN rate 2 within 1e-3"),
+        # docs/theory.md §6: equiangular particles keep the ODE's speed factor 1/s (survey's s_i) up to the
+        # solver's error (simulate's rtol 1e-6)
+        "speed_factor_gap": (lambda v: 0 <= v <= 1e-5, "particles' 1/s = ODE's within 1e-5"),
     },
     "07_long_context": {
         # F15: time to reach 0.75 from 0.5 -> log(3)/2 within 2% at n = 1e6 (gamma = 1)
         # F16: one-layer cosine at the critical gamma = 2 -> 4 rho / (1 + 3 rho) = 0.8 (n = 1e12)
         "t_reach_gamma1_n1e6": (lambda v: abs(v / 0.5493061443 - 1) <= 0.02, "t -> log(3)/2 within 2%"),
         "one_layer_critical_n1e12": (lambda v: abs(v - 0.8) <= 1e-3, "critical cosine 0.8"),
+        # iid tokens, n = 400, beta = gamma log n: self-weight prediction 1/(1 + (n-1) e^-beta E e^{beta<x,y>})
+        # (Bessel form; d = 3: sinh(beta)/beta) = 0.9148 (d = 64) and 0.0431 (d = 3) at gamma = 1.5
+        "selfweight_d64_gamma1p5": (lambda v: abs(v - 0.9148) <= 0.01, "self-weight d = 64 = 0.915 +- 0.01"),
+        "selfweight_d3_gamma1p5": (lambda v: abs(v - 0.0431) <= 0.005, "self-weight d = 3 = 0.043 +- 0.005"),
+        # self-weight 0.43 < 1/2 mixes (one cluster by t = 10); 0.91 freezes (mean cosine stays ~ 0)
+        "meancos_t10_d64_gamma1": (lambda v: v >= 0.99, "gamma = 1, d = 64 merges"),
+        "meancos_t10_d64_gamma1p5": (lambda v: abs(v) <= 0.05, "gamma = 1.5, d = 64 frozen"),
+        # self-weight 0.04 << 1: d = 3 tokens are not frozen at gamma = 1.5 (issue 15 #1: they move ~30 degrees)
+        "moved_deg_d3_gamma1p5": (lambda v: v >= 15.0, "d = 3 tokens move (not frozen)"),
+        # closed form at n = 1e6, gamma = 2.1, rho = 0.5: g = n^{-1.05}, 1 - (1 - rho)(1 - g)^2 / |ATT/a|^2
+        "one_layer_n1e6_gamma2p1": (lambda v: abs(v - _one_layer(0.5, 2.1, 1e6)) <= 1e-3, "one layer 0.693"),
     },
 }
 
@@ -89,6 +103,13 @@ def _lstar_sphere(beta: float, d: int = 3, lmax: int = 30) -> int:
 
     ell = np.arange(1, lmax + 1)
     return int(ell[np.argmax(ell * (ell + d - 2) * special.ive(ell + d / 2 - 1, beta))])
+
+
+def _one_layer(rho: float, gamma: float, n: float) -> float:
+    """One SA layer on equiangular inputs, written out here (docs/theory.md §10): output cosine."""
+    g = n ** (gamma * (rho - 1.0))
+    att2 = 1.0 + 2.0 * g * (n - 1.0) * rho + g * g * ((n - 1.0) + (n - 1.0) * (n - 2.0) * rho)
+    return 1.0 - (1.0 - rho) * (1.0 - g) ** 2 / att2
 
 
 def lesson_path(stem: str) -> Path:
