@@ -4,4 +4,7 @@
 SECOND_EDITION = (
     "01_tokens_as_particles",
     "02_kuramoto",
+    "06_normalization",
+    "07_long_context",
+    "08_real_transformer",
 )
