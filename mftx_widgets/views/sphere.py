@@ -114,6 +114,7 @@ class SphereView(w.VBox):
                 self.player.on_error = self._stopped
             self.play_button = w.ToggleButton(value=False, description="Play", icon="play",
                                               tooltip="step the simulation live")
+            self.play_button.add_class("mftx-sphere-play")
             self.play_button.observe(lambda ch: self.play() if ch["new"] else self.pause(), names="value")
             if play_button:
                 children.append(self.play_button)

@@ -49,7 +49,7 @@ class MplScene:
             from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
             ax = self.figure.add_axes((0, 0, 1, 1), projection="3d")
-            ax.set(xlim=(-1, 1), ylim=(-1, 1), zlim=(-1, 1))
+            ax.set(xlim=(-0.9, 0.9), ylim=(-0.9, 0.9), zlim=(-0.9, 0.9))
             ax.set_box_aspect((1, 1, 1))
             ax.view_init(elev=20, azim=35)
             lines = Line3DCollection
@@ -59,9 +59,14 @@ class MplScene:
             ax = self.figure.add_axes((0.02, 0.02, 0.96, 0.96))
             ax.set(xlim=(-1.15, 1.15), ylim=(-1.15, 1.15), aspect="equal")
             lines = LineCollection
-        ax.set_axis_off() if not self.show_axes else None
+        ax.set_axis_off()                 # no panes, grid or ticks: the same calm scene as the pythreejs one
         self.ax = ax
         k = 3 if d3 else 2
+        for i, c in enumerate(("#ff0000", "#00ff00", "#0000ff")[:k]):      # coordinate axes like THREE.AxesHelper
+            tip = np.zeros(k)
+            tip[i] = 1.25
+            (line,) = ax.plot(*np.stack([np.zeros(k), tip]).T, color=c, lw=1)
+            line.set_visible(self.show_axes)
         wire = sphere_wire(3 if d3 else 2).reshape(-1, 2, 3)[..., :k]
         self.wire = lines(wire, colors="#444444" if self.lecturer else "#9aa5b1", linewidths=0.6, alpha=0.6)
         self.wire.set_visible(self.show_sphere)
