@@ -43,9 +43,19 @@ def check_budget(model: Attention, t_max: float, sim: Simulation, max_steps: int
                 f"max_steps")
 
 
+def _progress_bar(total: int):
+    """A tqdm.auto bar over `total` saved frames (the first, t = 0, already counted)."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as e:
+        raise ParameterError("progress=True needs tqdm: pip install tqdm (or mftx_widgets[scale])") from e
+    return tqdm(total=total, initial=1, unit="frame", desc="simulate", leave=True)
+
+
 def simulate(model: Attention, x0, t_max: float, dt: float = DEFAULT_DT, save_every: int = 1,
              method: str | None = None, seed: int | None = 0, rtol: float = DEFAULT_RTOL,
-             atol: float = DEFAULT_ATOL, max_steps: int = MAX_STEPS, on_failure: str = "raise") -> Trajectory:
+             atol: float = DEFAULT_ATOL, max_steps: int = MAX_STEPS, on_failure: str = "raise",
+             progress: bool = False) -> Trajectory:
     """Integrate from t = 0 to t_max; save at t_k = k save_every dt (k = 0, 1, ...) and at t_max, exactly.
 
     method None: adaptive Dormand-Prince 5(4) ("dopri5") with local error <= rtol, atol per step (steps of at most
@@ -56,6 +66,8 @@ def simulate(model: Attention, x0, t_max: float, dt: float = DEFAULT_DT, save_ev
     A fixed-step run that fails its self-check (docs/solver.md) returns with status 'inaccurate' and issues an
     errors.InaccurateWarning naming a dt that would do. Returns a Trajectory: t (T,), x (T, n, d) and what the
     solver did (status, message, nfev, n_accepted, n_rejected, max_error, rtol, atol).
+    progress: show a tqdm bar (tqdm.auto: a widget in a notebook, text on stderr elsewhere) counting saved frames;
+    off by default, so scripts print nothing.
     """
     t_max = v.real("t_max", t_max, low=0.0)
     save_every = v.integer("save_every", save_every, low=1)
@@ -67,6 +79,8 @@ def simulate(model: Attention, x0, t_max: float, dt: float = DEFAULT_DT, save_ev
     n_full = int(math.floor(t_max / sim.dt + 1e-9))
     ts, xs = [0.0], [sim.x.copy()]
     used = 0
+    tail = t_max - n_full * sim.dt > 1e-12 * max(1.0, t_max)
+    bar = _progress_bar(1 + -(-n_full // save_every) + int(tail)) if progress else None
 
     def left() -> int:
         return max(1, max_steps - used)
@@ -81,16 +95,23 @@ def simulate(model: Attention, x0, t_max: float, dt: float = DEFAULT_DT, save_ev
             done += k
             ts.append(sim.t)
             xs.append(sim.x.copy())
+            if bar is not None:
+                bar.update(1)
         if t_max - sim.t > 1e-12 * max(1.0, t_max):
             sim.advance_to(t_max, max_steps=left())
             ts.append(sim.t)
             xs.append(sim.x.copy())
+            if bar is not None:
+                bar.update(1)
     except SimulationError:
         if on_failure == "raise":
             raise
         if sim.t > ts[-1]:                 # the last accepted state, short of the next save time
             ts.append(sim.t)
             xs.append(sim.x.copy())
+    finally:
+        if bar is not None:
+            bar.close()
     if sim.status == "running":
         sim.status = "finished"
     if sim.status == "inaccurate":

@@ -12,11 +12,11 @@ import numpy as np
 
 from ..dynamics.results import read_only
 from ..errors import ParameterError
+from . import xr
+from .xr import FORMAT, _json_default
 
 __all__ = ["SweepResult", "load", "FORMAT", "OK", "FAILED", "INACCURATE", "STATUSES"]
 
-#: the "format" entry of the JSON header of a saved result.
-FORMAT = "mftx_widgets.sweep/1"
 #: the status of one run: finished; raised (observables NaN, the exception in messages); finished but the
 #: solver reports its steps as inaccurate (observables kept, the solver's message in messages).
 OK, FAILED, INACCURATE = "ok", "failed", "inaccurate"
@@ -111,8 +111,21 @@ class SweepResult:
         """A new result with these parameters added (or replaced), e.g. the threshold a study applied."""
         return dataclasses.replace(self, params={**self.params, **changes})
 
+    def to_xarray(self):
+        """An xarray.Dataset: dims (*axes, "seed", "time"), coords from the axes, attrs the fixed parameters and
+        how it ran, status and messages as data variables (layout: sweeps/xr.py)."""
+        return xr.to_xarray(self)
+
+    @classmethod
+    def from_xarray(cls, ds) -> SweepResult:
+        """The result of a Dataset made by to_xarray (exact arrays)."""
+        return xr.from_xarray(ds, cls)
+
     def save(self, path) -> None:
-        """Write an .npz (no pickles): axes, seeds, t, data, status, messages and the parameters as JSON."""
+        """Write by suffix: ".nc" netCDF-4 and ".zarr" zarr (via xarray, see to_xarray), else an .npz (no pickles):
+        axes, seeds, t, data, status, messages and the parameters as JSON."""
+        if xr.kind_of(path) != "npz":
+            return xr.save(self, path)
         arrays = {"seeds": self.seeds, "status": self.status, "messages": self.messages}
         if self.t is not None:
             arrays["t"] = self.t
@@ -127,7 +140,9 @@ class SweepResult:
 
     @classmethod
     def load(cls, path) -> SweepResult:
-        """Read a file written by save()."""
+        """Read a file written by save() (netCDF / zarr / npz by suffix)."""
+        if xr.kind_of(path) != "npz":
+            return xr.load(path, cls)
         with np.load(path, allow_pickle=False) as f:
             header = json.loads(str(f["header"]))
             if header.get("format") != FORMAT:
@@ -141,13 +156,6 @@ class SweepResult:
 
 
 def load(path) -> SweepResult:
-    """Read a sweep result written by SweepResult.save (an .npz file)."""
+    """Read a sweep result written by SweepResult.save (.npz, or .nc netCDF / .zarr zarr by suffix)."""
     return SweepResult.load(path)
 
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return repr(o)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
+
+from ..errors import ParameterError
 
 #: matplotlib's tab10 (default views).
 TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -10,6 +16,9 @@ TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e37
 #: Okabe-Ito colour-blind-safe palette (lecturer mode), black replaced by a dark grey-blue.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#34495E")
 PROJECTIONS = ("first3", "pca")
+#: colour by cluster only up to this many clusters (400 iid tokens at t = 0 are ~130 tiny clusters: one colour).
+MAX_COLOUR_CLUSTERS = 12
+RENDERERS = ("auto", "threejs", "matplotlib")
 #: clustering for colours is skipped above this many tokens (single colour), to keep frames cheap.
 MAX_CLUSTER_COLOUR_N = 3000
 
@@ -84,3 +93,45 @@ def check_projection(projection: str) -> str:
     if projection not in PROJECTIONS:
         raise ValueError(f"projection must be one of {PROJECTIONS}, got {projection!r}")
     return projection
+
+
+def threejs_frontend_installed() -> bool:
+    """True when the jupyter-threejs JupyterLab / Notebook 7 extension is on jupyter's labextension path (the
+    front end that draws pythreejs widgets is installed beside the kernel's Jupyter)."""
+    try:
+        from jupyter_core.paths import jupyter_path
+    except ImportError:
+        return False
+    return any((Path(p) / "jupyter-threejs").is_dir() for p in jupyter_path("labextensions"))
+
+
+def in_colab() -> bool:
+    """True inside Google Colab (its kernel has imported google.colab)."""
+    return "google.colab" in sys.modules
+
+
+def resolve_renderer(renderer: str = "auto") -> str:
+    """"threejs" or "matplotlib" for a SphereView's `renderer` argument.
+
+    "auto": the environment variable MFTX_RENDERER (threejs | matplotlib) when set; in Colab "matplotlib" (its
+    widget manager loads third-party widgets, but pythreejs sends positions as binary buffers, its known gap there;
+    ipympl's PNG frames work) after enabling Colab's custom widget manager (ipympl needs it); elsewhere "threejs"
+    when the jupyter-threejs front-end extension is installed, else "matplotlib" (never an empty box).
+    """
+    if renderer not in RENDERERS:
+        raise ParameterError(f"renderer must be one of {list(RENDERERS)}, got {renderer!r}")
+    if renderer != "auto":
+        return renderer
+    env = os.environ.get("MFTX_RENDERER", "").strip().lower()
+    if env:
+        if env not in RENDERERS[1:]:
+            raise ParameterError(f"MFTX_RENDERER must be one of {list(RENDERERS[1:])}, got {env!r}")
+        return env
+    if in_colab():
+        try:
+            from google.colab import output
+            output.enable_custom_widget_manager()
+        except Exception:  # noqa: BLE001 - an older Colab: ipympl may still draw
+            pass
+        return "matplotlib"
+    return "threejs" if threejs_frontend_installed() else "matplotlib"

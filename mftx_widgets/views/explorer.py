@@ -34,7 +34,8 @@ class Explorer(w.VBox):
         the ranges of params.PARAMS; they override the preset and the model. The equiangular start needs
         d >= n (d is raised to n, n at most the largest d).
     lecturer : large fonts and points, colour-blind-safe palette.  fps : frames per second (15-30).
-    trails, projection : see SphereView.  plot_interval : seconds between plot redraws while playing.
+    trails, projection, renderer : see SphereView ("auto" | "threejs" | "matplotlib").
+    plot_interval : seconds between plot redraws while playing.
 
     Keyboard (after clicking the app): space = play / pause, right arrow = step.
     """
@@ -42,7 +43,7 @@ class Explorer(w.VBox):
     def __init__(self, model: Attention | None = None, x0=None, preset: str | None = None, dt: float | None = None,
                  init: str | None = None, n: int | None = None, d: int | None = None, seed: int | None = None,
                  lecturer: bool = False, fps: float = 20.0, trails: int = 0, projection: str = "pca",
-                 plot_interval: float = 0.5, **params) -> None:
+                 plot_interval: float = 0.5, renderer: str = "auto", **params) -> None:
         given = {"dt": dt, "init": init, "n": n, "d": d, "seed": seed}
         self.setup, notes = Setup.build({k: v for k, v in given.items() if v is not None} | params, model, x0, preset)
         self.fps, self.lecturer = float(fps), bool(lecturer)
@@ -50,7 +51,8 @@ class Explorer(w.VBox):
                                  plot_interval=plot_interval)
         self.attention = AttentionView(self.sim.n, lecturer=lecturer)
         self.controls = Controls(lecturer=lecturer, attention=self.attention)
-        self.sphere = SphereView(p, projection=projection, trails=trails, lecturer=lecturer, play_button=False)
+        self.sphere = SphereView(p, projection=projection, trails=trails, lecturer=lecturer, play_button=False,
+                                 renderer=renderer)
         self.plots = TimePlots(lecturer=lecturer)
         p.draw, p.plot, p.status, p.labels = self._draw, self._plot, self._status, self.sphere.drawn_labels
         p.on_error = lambda exc: (self.pause(), self.controls.error(exc, "stopped"))

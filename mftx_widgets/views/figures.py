@@ -209,17 +209,21 @@ def phase_diagram_plot(result: PhaseDiagram, ax=None, theory: bool = True, rho0:
 
     Parameters
     ----------
-    result : PhaseDiagram (from sweep.phase_diagram) or the SweepResult it wraps
+    result : PhaseDiagram (from sweep.phase_diagram), the SweepResult it wraps, or that result's xarray Dataset
+        (SweepResult.to_xarray(), or one read back from its netCDF / zarr file)
     theory : draw the SA equiangular prediction t*(beta) (rho0 = 0 by default)
     level : also mark the measured crossing time of this probability (None: do not)
 
     Returns the matplotlib Axes (t horizontal, beta vertical, as in [R] arXiv 2512.01868); the mesh is
     ax.collections[0] (for a shared colour bar).
     """
+    if hasattr(result, "data_vars") and hasattr(result, "attrs"):        # an xarray Dataset (duck-typed)
+        result = SweepResult.from_xarray(result)
     if isinstance(result, SweepResult):
         result = PhaseDiagram.from_sweep(result)
     if not isinstance(result, PhaseDiagram):
-        raise ParameterError(f"result must be a PhaseDiagram or its SweepResult, got {type(result).__name__}")
+        raise ParameterError(f"result must be a PhaseDiagram, its SweepResult or that result's xarray Dataset, "
+                             f"got {type(result).__name__}")
     ax = _axes(ax)
     t, beta, p = result.t, result.beta, result.probability
     mesh = ax.pcolormesh(t, beta, p.T, shading="nearest", vmin=0.0, vmax=1.0, cmap=cmap)

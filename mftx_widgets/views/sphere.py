@@ -5,38 +5,27 @@ from __future__ import annotations
 
 import ipywidgets as w
 import numpy as np
-import pythreejs as p3
 
 from ..dynamics import Frames, Simulation, observables
 from ..errors import ParameterError
-from ._common import MAX_CLUSTER_COLOUR_N, OKABE_ITO, TAB10, check_projection, label_colours, pca_basis, project3
+from ._common import (
+    MAX_CLUSTER_COLOUR_N,
+    MAX_COLOUR_CLUSTERS,
+    OKABE_ITO,
+    TAB10,
+    check_projection,
+    label_colours,
+    pca_basis,
+    project3,
+    resolve_renderer,
+)
 from ._common import user_colours as _user_colours
 from .player import Player
+from .sphere_mpl import MplScene
+from .sphere_three import ThreeScene
 
-
-def _f32(a) -> np.ndarray:
-    return np.ascontiguousarray(a, dtype=np.float32)
-
-
-def _circle(m: int = 96, axis: int = 2) -> np.ndarray:
-    """Segments (2m, 3) of the unit circle orthogonal to coordinate `axis`."""
-    th = np.linspace(0, 2 * np.pi, m + 1)
-    pts = np.zeros((m + 1, 3))
-    a, b = [i for i in range(3) if i != axis]
-    pts[:, a], pts[:, b] = np.cos(th), np.sin(th)
-    return np.repeat(pts, 2, axis=0)[1:-1]
-
-
-def _sphere_wire(d: int) -> np.ndarray:
-    """Line segments outlining the unit circle (d = 2) or sphere (3 great circles + 4 latitudes)."""
-    if d == 2:
-        return _f32(_circle(128))
-    segs = [_circle(96, ax) for ax in range(3)]
-    for z in (-0.75, -0.4, 0.4, 0.75):
-        c = _circle(64) * np.sqrt(1 - z * z)
-        c[:, 2] = z
-        segs.append(c)
-    return _f32(np.concatenate(segs))
+#: the drawing back ends by renderer name.
+SCENES = {"threejs": ThreeScene, "matplotlib": MplScene}
 
 
 class SphereView(w.VBox):
@@ -46,8 +35,8 @@ class SphereView(w.VBox):
     ----------
     source : Frames, e.g. a Trajectory (a time slider scrubs it; no model needed), a Simulation (live: play()
         steps it in a Player of its own, or call update() after stepping it), or a Player (the owner drives it).
-    color : None (the Frames' labels, else colour by cluster, config.CLUSTER_TOL), a colour name, (n,) values
-        or (n, 3) RGB.
+    color : None (the Frames' labels, else colour by cluster, config.CLUSTER_TOL, when there are at most
+        MAX_COLOUR_CLUSTERS clusters, else one calm colour), a colour name, (n,) values or (n, 3) RGB.
     trails : number of past frames drawn as a trail behind each token (0 = none).
     projection : "first3" | "pca" (uncentred PCA; used when d > 3).
     show_sphere, show_axes : draw the unit sphere outline / the coordinate axes.
@@ -56,11 +45,14 @@ class SphereView(w.VBox):
     size : (width, height) of the 3D view in pixels.
     show_mean : draw the mean vector m (order parameter) as an arrow from the centre.
     play_button : for a Simulation source, show a Play toggle that steps it live (play() / pause() in code).
+    renderer : "auto" | "threejs" (pythreejs, WebGL) | "matplotlib" (ipympl); "auto" picks threejs where its
+        front end is present, else matplotlib (see _common.resolve_renderer; MFTX_RENDERER overrides).
     """
 
     def __init__(self, source, color=None, trails: int = 0, projection: str = "first3", show_sphere: bool = True,
                  show_axes: bool = True, lecturer: bool = False, point_size: float | None = None,
-                 size: tuple[int, int] | None = None, show_mean: bool = True, play_button: bool = True) -> None:
+                 size: tuple[int, int] | None = None, show_mean: bool = True, play_button: bool = True,
+                 renderer: str = "auto") -> None:
         if not isinstance(source, (Frames, Simulation, Player)):
             raise ParameterError(f"source must be mftx_widgets Frames (e.g. a Trajectory), a Simulation or a Player, "
                                  f"got {type(source).__name__}")
@@ -85,55 +77,15 @@ class SphereView(w.VBox):
         self.cluster_every = 1
         self._labels_at = -1
 
-        # --- scene -------------------------------------------------------------------------------
-        fg = "#000000" if lecturer else "#666666"
-        bg = "#ffffff"
-        self.points = p3.Points(
-            geometry=p3.BufferGeometry(attributes={
-                "position": p3.BufferAttribute(array=np.zeros((1, 3), np.float32)),
-                "color": p3.BufferAttribute(array=np.zeros((1, 3), np.float32)),
-            }),
-            material=p3.PointsMaterial(size=6.0, sizeAttenuation=False, vertexColors="VertexColors"),
-        )
-        self.wire = p3.LineSegments(
-            geometry=p3.BufferGeometry(attributes={"position": p3.BufferAttribute(array=_sphere_wire(3))}),
-            material=p3.LineBasicMaterial(color="#9aa5b1" if not lecturer else "#444444", transparent=True,
-                                          opacity=0.6),
-            visible=show_sphere,
-        )
-        self.axes = p3.AxesHelper(size=1.25, visible=show_axes)
-        self.mean_line = p3.LineSegments(
-            geometry=p3.BufferGeometry(attributes={"position": p3.BufferAttribute(array=np.zeros((2, 3), np.float32))}),
-            material=p3.LineBasicMaterial(color=fg, linewidth=3), visible=show_mean,
-        )
-        self.mean_tip = p3.Points(
-            geometry=p3.BufferGeometry(attributes={"position": p3.BufferAttribute(array=np.zeros((1, 3), np.float32))}),
-            material=p3.PointsMaterial(size=12.0, sizeAttenuation=False, color=fg), visible=show_mean,
-        )
-        self.trail_lines = p3.LineSegments(
-            geometry=p3.BufferGeometry(attributes={
-                "position": p3.BufferAttribute(array=np.zeros((2, 3), np.float32)),
-                "color": p3.BufferAttribute(array=np.zeros((2, 3), np.float32)),
-            }),
-            material=p3.LineBasicMaterial(vertexColors="VertexColors", transparent=True, opacity=0.5),
-            visible=trails > 0,
-        )
-        self.marker = p3.Points(
-            geometry=p3.BufferGeometry(attributes={"position": p3.BufferAttribute(array=np.zeros((1, 3), np.float32))}),
-            material=p3.PointsMaterial(size=16.0, sizeAttenuation=False, color="#D55E00"), visible=False,
-        )
+        # --- scene: pythreejs or matplotlib, the same buffers ------------------------------------------
+        self.renderer_name = resolve_renderer(renderer)
+        self.scene = SCENES[self.renderer_name](width, height, self.lecturer, show_sphere, show_axes, show_mean,
+                                                trails)
+        #: the canvas widget (a p3.Renderer or an ipympl Canvas)
+        self.renderer = self.scene.widget
+        for part in ("points", "marker", "wire", "axes", "mean_line", "mean_tip", "trail_lines", "camera"):
+            setattr(self, part, getattr(self.scene, part, None))
         self.highlight: int | None = None
-        self.camera = p3.PerspectiveCamera(position=[2.2, 1.6, 2.6], up=[0, 0, 1], fov=40, aspect=width / height)
-        self.scene = p3.Scene(
-            children=[self.points, self.marker, self.wire, self.axes, self.mean_line, self.mean_tip, self.trail_lines,
-                      self.camera, p3.AmbientLight(intensity=0.8),
-                      p3.HemisphereLight(color="#ffffff", groundColor="#888888", intensity=0.4)],
-            background=bg,
-        )
-        self.controls = p3.OrbitControls(controlling=self.camera)
-        self.renderer = p3.Renderer(camera=self.camera, scene=self.scene, controls=[self.controls],
-                                    width=width, height=height, antialias=True)
-        self.renderer.add_class("mftx-sphere-canvas")
         font = "18px" if lecturer else "13px"
         self.info = w.HTML(layout=w.Layout(margin="0 0 0 8px"))
         self.info.style.font_size = font
@@ -162,6 +114,7 @@ class SphereView(w.VBox):
                 self.player.on_error = self._stopped
             self.play_button = w.ToggleButton(value=False, description="Play", icon="play",
                                               tooltip="step the simulation live")
+            self.play_button.add_class("mftx-sphere-play")
             self.play_button.observe(lambda ch: self.play() if ch["new"] else self.pause(), names="value")
             if play_button:
                 children.append(self.play_button)
@@ -188,17 +141,17 @@ class SphereView(w.VBox):
     @property
     def n(self) -> int:
         """Number of points currently drawn."""
-        return int(self.points.geometry.attributes["position"].array.shape[0])
+        return int(self.scene.positions.shape[0])
 
     @property
     def positions(self) -> np.ndarray:
-        """The (n, 3) float32 buffer sent to the browser."""
-        return self.points.geometry.attributes["position"].array
+        """The (n, 3) float32 positions drawn (the buffer sent to the browser)."""
+        return self.scene.positions
 
     @property
     def colours(self) -> np.ndarray:
-        """The (n, 3) float32 colour buffer sent to the browser."""
-        return self.points.geometry.attributes["color"].array
+        """The (n, 3) float32 colours drawn (the buffer sent to the browser)."""
+        return self.scene.colours
 
     @property
     def labels_fresh(self) -> bool:
@@ -267,7 +220,7 @@ class SphereView(w.VBox):
         self.palette = OKABE_ITO if on else TAB10
         self._font = "18px" if on else "13px"
         self.info.style.font_size = self._font
-        self.wire.material.color = "#444444" if on else "#9aa5b1"
+        self.scene.set_lecturer(self.lecturer)
         self._apply_point_size()
         self.update()
 
@@ -275,28 +228,19 @@ class SphereView(w.VBox):
         """Stop any live task; close the view and its 3D objects (frees the WebGL context in the browser)."""
         if self.__dict__.get("player") is not None and self._own_player:
             self.player.close()
-        for name in ("renderer", "scene", "controls", "camera", "points", "marker", "wire", "axes", "mean_line",
-                     "mean_tip", "trail_lines"):
-            part = self.__dict__.get(name)
-            if part is not None:
-                part.close()
+        if self.__dict__.get("scene") is not None:
+            self.scene.close()
         super().close()
 
     # -- drawing ------------------------------------------------------------------------------------
     def _apply_point_size(self) -> None:
         n = max(self._n, 1)
         base = self._point_size or ((10.0 if self.lecturer else 6.0) * (0.6 if n > 1000 else 1.0))
-        self.points.material.size = float(base)
+        self.scene.set_point_size(base)
 
     def _set_dimension(self, d: int) -> None:
         self.d = d
-        self.wire.geometry.attributes["position"].array = _sphere_wire(d)
-        if d == 2:
-            self.camera.position = [0.0, 0.0, 3.6]
-            self.camera.up = [0.0, 1.0, 0.0]
-        else:
-            self.camera.position = [2.2, 1.6, 2.6]
-            self.camera.up = [0.0, 0.0, 1.0]
+        self.scene.set_dimension(d)
 
     def _colours(self, x: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         n = x.shape[0]
@@ -311,6 +255,8 @@ class SphereView(w.VBox):
         elif self.labels is None or len(self.labels) != n or self._updates % self.cluster_every == 0:
             self.labels = observables.clusters(x)
             self._labels_at = self._updates
+        if int(self.labels.max(initial=0)) + 1 > MAX_COLOUR_CLUSTERS:      # many small clusters: one calm colour
+            return label_colours(np.zeros(n, dtype=np.int64), self.palette)
         return label_colours(self.labels, self.palette)
 
     def show(self, x, t: float | None = None, labels: np.ndarray | None = None) -> None:
@@ -326,29 +272,19 @@ class SphereView(w.VBox):
             self._basis = pca_basis(u, self._basis)
         pos = project3(u, self.projection, self._basis)
         col = self._colours(u, labels)
-        attrs = self.points.geometry.attributes
+        self.scene.set_points(pos, col)          # n changed: position and colour are replaced together
         if n != self._n:
-            # n changed: replace position and colour attributes together (pythreejs resize rule)
             self._n = n
             self._history.clear()
-            _replace_geometry(self.points, position=pos, color=col)
             self._apply_point_size()
-        else:
-            # a NEW contiguous float32 array per frame (in-place edits do not sync)
-            attrs["position"].array = pos
-            attrs["color"].array = col
-        if self.highlight is not None and 0 <= self.highlight < n:
-            self.marker.geometry.attributes["position"].array = _f32(pos[self.highlight][None, :])
-            self.marker.visible = True
-        else:
-            self.marker.visible = False
+        self.scene.set_marker(pos[self.highlight] if self.highlight is not None and 0 <= self.highlight < n else None)
         m = u.mean(axis=0)
         mp = project3(m[None, :], self.projection, self._basis)[0]
         if self.show_mean:
-            self.mean_line.geometry.attributes["position"].array = _f32([[0, 0, 0], mp])
-            self.mean_tip.geometry.attributes["position"].array = _f32([mp])
+            self.scene.set_mean(mp)
         if self.trails > 0:
             self._draw_trails(pos, col)
+        self.scene.render()
         self._updates += 1
         k = "-" if self.labels is None else str(int(self.labels.max()) + 1)
         tt = ("" if self.frames is None or not self.frames.title else f"{self.frames.title} &nbsp; ") + (
@@ -363,24 +299,7 @@ class SphereView(w.VBox):
         h = [self._history[0]] * (self.trails + 1 - len(self._history)) + self._history   # pad: zero-length
         a = np.stack(h[:-1])            # (trails, n, 3)
         b = np.stack(h[1:])
-        segs = _f32(np.stack([a, b], axis=2).reshape(-1, 3))
-        cols = _f32(np.broadcast_to(col[None, :, None, :], (a.shape[0], a.shape[1], 2, 3)).reshape(-1, 3))
-        attrs = self.trail_lines.geometry.attributes
-        if attrs["position"].array.shape != segs.shape:
-            _replace_geometry(self.trail_lines, position=segs, color=cols)
-        else:
-            attrs["position"].array = segs
-            attrs["color"].array = cols
-
-
-def _replace_geometry(owner, **arrays: np.ndarray) -> None:
-    """Give `owner` (Points, LineSegments) a new BufferGeometry with these attribute arrays (a new size).
-
-    The whole geometry is replaced (front ends do not pick up resized attributes of an existing geometry);
-    position and colour change together. The old geometry and attributes are closed.
-    """
-    old = owner.geometry
-    owner.geometry = p3.BufferGeometry(attributes={k: p3.BufferAttribute(array=a) for k, a in arrays.items()})
-    for attr in old.attributes.values():
-        attr.close()
-    old.close()
+        segs = np.ascontiguousarray(np.stack([a, b], axis=2).reshape(-1, 3), dtype=np.float32)
+        cols = np.ascontiguousarray(np.broadcast_to(col[None, :, None, :], (a.shape[0], a.shape[1], 2, 3)).reshape(
+            -1, 3), dtype=np.float32)
+        self.scene.set_trails(segs, cols)
