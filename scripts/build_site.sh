@@ -4,4 +4,5 @@
 # `bash scripts/build_site.sh 01 03`) or set --out DIR; open site/index.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export MFTX_RENDERER="${MFTX_RENDERER:-threejs}"   # static pages embed the pythreejs state (ipympl needs a kernel)
 exec "${PYTHON:-python3}" scripts/build_site.py "$@"
