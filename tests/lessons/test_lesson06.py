@@ -30,3 +30,13 @@ def test_preln_tail_is_minus_two():
     assert abs(ex.preln_tail_exponent() + 2.0) <= 0.02                # the derived exponent, t in [1e4, 1e5]
     assert ex.check_preln_tail(-2.0) is True
     assert ex.check_preln_tail(-1.0) is False
+
+
+def test_check_preln_tail_reads_a_nan_placeholder_as_no_answer():
+    """The visible exercise cell starts from float("nan"): the check must answer 'not yet', not raise."""
+    import math
+
+    from mftx_widgets.exercises import lesson06
+
+    assert lesson06.check_preln_tail(math.nan) is False
+    assert lesson06.check_preln_tail(-2.0) is True and lesson06.check_preln_tail(-1.0) is False
