@@ -12,7 +12,8 @@ from ._check import verdict
 def check_equiangular_rhs(answer, rho: float = 0.5, beta: float = 2.0, n: int = 10) -> bool:
     """Exercise 1: d rho/dt of the SA equiangular ODE at (rho, beta, n); expected from equiangular.sa_rhs."""
     return verdict("d rho/dt (SA, equiangular)", answer, equiangular.sa_rhs(rho, beta, n), rtol=1e-6,
-                   hint="write b = e^{beta rho} / (e^beta + (n-1) e^{beta rho}) and d rho/dt = 2 b (1-rho)(1+(n-1) rho).")
+                   hint="write b = e^{beta rho} / (e^beta + (n-1) e^{beta rho}) and d rho/dt = "
+                        "2 b (1-rho)(1+(n-1) rho).")
 
 
 def check_late_rate(answer, kind: str = "SA", beta: float = 1.0) -> bool:

@@ -78,10 +78,12 @@ class ClusterLifetime(LiveExplorable):
         ax.plot(np.asarray(self.times) / est, np.asarray(self.min_gaps) / (2 * np.pi / k), "C0-", lw=2)
         ax.axvline(1.0, color="k", ls="--", lw=1, label="estimate T = (log(1/δ) − 1)/λ_max")
         ax.axhline(0.5, color="0.6", lw=1, label="exit: a gap below π/k")
-        ax.set(xlabel="t / T", ylabel="smallest gap / (2π/k)", ylim=(-0.05, 1.1), xlim=(0, max(1.5, self.times[-1] / est)),
+        ax.set(xlabel="t / T", ylabel="smallest gap / (2π/k)", ylim=(-0.05, 1.1),
+               xlim=(0, max(1.5, self.times[-1] / est)),
                title=f"{k} clusters at β = {self.beta.value:g}: T = {est:.3g}")
         ax.legend(fontsize=8, loc="lower left")
         fig.tight_layout()
         meas = "not yet" if self.exit_time is None else f"{self.exit_time:.3g} (= {self.exit_time / est:.2f} T)"
-        self.text.value = (f"t = {self.times[-1]:.3g} &nbsp; λ_max = {metastability.polygon_rate(k, self.beta.value):.3g}"
+        lam = metastability.polygon_rate(k, self.beta.value)
+        self.text.value = (f"t = {self.times[-1]:.3g} &nbsp; λ_max = {lam:.3g}"
                            f" &nbsp; measured exit <b>{meas}</b> &nbsp; estimate T = <b>{est:.3g}</b>")

@@ -79,7 +79,8 @@ class CollapseRate(LiveExplorable):
         rate = self.late_rate
         if s.size:
             tt = np.linspace(0, max(t[-1], 1e-9), 50)
-            ax.semilogy(tt, s[-1] * np.exp(-rate * (tt - t[-1])), "k--", lw=1, label=f"slope of the late rate {rate:.3g}")
+            ax.semilogy(tt, s[-1] * np.exp(-rate * (tt - t[-1])), "k--", lw=1,
+                        label=f"slope of the late rate {rate:.3g}")
         ax.axhspan(*FIT_WINDOW, color="0.9", zorder=0)
         ax.set(xlabel="t", ylabel="1 − |m|²", ylim=(1e-15, 2), title="spread of the tokens (grey band: fitted)")
         ax.legend(fontsize=8)
