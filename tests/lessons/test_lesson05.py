@@ -11,27 +11,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from lesson_references import closed_form, slope_ok
 
 from mftx_widgets.exercises import lesson05 as ex05
-
-BETAS = np.arange(4.0, 12.5, 1.0)
-#: T_k = (log(1/delta) - C(beta)) / lambda_max: the slowly varying C moves the fitted slope by about 0.02
-SLOPE_TOL = 0.05
-
-
-def closed_form(k: int, beta: float) -> float:
-    if k == 2:
-        return 2.0 / (math.exp(2 * beta) + 1.0)
-    if k == 3:
-        return (1.5 + 2.25 * beta) / (math.exp(1.5 * beta) + 2.0)
-    if k == 4:
-        return max(beta, 0.5 * (beta + math.exp(-beta))) / math.cosh(beta / 2) ** 2
-    raise ValueError(k)
-
-
-def slope_ok(k: int, value: float) -> bool:
-    ref = np.polyfit(BETAS, [-math.log(closed_form(k, b)) for b in BETAS], 1)[0]
-    return abs(value - ref) <= SLOPE_TOL
 
 
 def test_reference_slopes_approach_one_minus_cos():
