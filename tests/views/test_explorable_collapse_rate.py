@@ -44,7 +44,7 @@ def test_live_task_ends_on_close():
         e.play()
         await asyncio.sleep(0.5)
         task = e.player.loop.task
-        running = not task.done() and e.sim.t > 0
+        running = not task.done() and e.sim.t > 0 and "mftx-play" in e.view.play_button._dom_classes
         e.close()
         await asyncio.sleep(0.1)
         return running, task.done()

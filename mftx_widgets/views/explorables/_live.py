@@ -33,6 +33,7 @@ class LiveExplorable(w.VBox):
         self.player = Player(self.make_sim(), record=False, plot_interval=0.25)
         self.view = SphereView(self.player, color="#0072B2", show_mean=False, size=self.view_size,
                                point_size=self.point_size)
+        self.view.play_button.add_class("mftx-play")     # the class the browser tests click, as in the Explorer
         self.player.draw = self._draw
         self.player.plot = self._plot
         self.player.on_error = self._stopped
