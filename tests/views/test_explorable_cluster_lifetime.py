@@ -55,4 +55,12 @@ def test_live_task_ends_on_close():
         await asyncio.sleep(0.1)
         return running, task.done()
 
-    assert asyncio.run(scenario()) == (True, True)
+    assert run_in_current_loop(scenario()) == (True, True)
+
+
+def run_in_current_loop(coro):
+    """Run on a fresh loop left installed as the current one (asyncio.run would unset it and break later tests
+    that start a FrameLoop outside a running loop, as a kernel never does)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop.run_until_complete(coro)
