@@ -77,12 +77,14 @@ class CollapseRate(LiveExplorable):
         t, s = np.asarray(self.times), np.maximum(np.asarray(self.spreads), 1e-16)
         ax.semilogy(t, s, "C0-", lw=2, label="simulation")
         rate = self.late_rate
+        t_end = max(t[-1], 30.0 / rate)           # the tail reaches 1e-12 by about 30 / rate
         if s.size:
-            tt = np.linspace(0, max(t[-1], 1e-9), 50)
+            tt = np.linspace(0, t_end, 50)
             ax.semilogy(tt, s[-1] * np.exp(-rate * (tt - t[-1])), "k--", lw=1,
                         label=f"slope of the late rate {rate:.3g}")
         ax.axhspan(*FIT_WINDOW, color="0.9", zorder=0)
-        ax.set(xlabel="t", ylabel="1 − |m|²", ylim=(1e-15, 2), title="spread of the tokens (grey band: fitted)")
+        ax.set(xlabel="t", ylabel="1 − |m|²", ylim=(1e-15, 2), xlim=(0, t_end),
+               title="spread of the tokens (grey band: fitted)")
         ax.legend(fontsize=8)
         fig.tight_layout()
         cur = self.current_rate

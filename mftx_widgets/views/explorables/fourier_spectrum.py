@@ -85,12 +85,13 @@ class FourierSpectrum(LiveExplorable):
         ax1.set_title(f"t = {self.times[-1]:.1f}: bars |mean e^(ikθ)|, line λ_k; k* = {ks}", fontsize=9)
         t = np.asarray(self.times)
         s = np.asarray(self.series)
+        t_end = max(t[-1], 10.0)
         for j in np.argsort(lam)[::-1][:TRACKED]:
             line, = ax3.semilogy(t, np.maximum(s[:, j], 1e-12), lw=1.5, label=f"k = {j + 1}")
-            tt = np.linspace(0, max(t[-1], 1e-9), 50)
+            tt = np.linspace(0, t_end, 50)
             ax3.semilogy(tt, s[0, j] * np.exp(lam[j] * tt), "--", color=line.get_color(), lw=0.8)
-        ax3.set(xlabel="t", ylabel="|c_k(t)|", ylim=(1e-3, 1.5))
-        ax3.legend(fontsize=7, ncol=3, loc="upper left", title="dashed: |c_k(0)| e^(λ_k t)", title_fontsize=7)
+        ax3.set(xlabel="t", ylabel="|c_k(t)|", ylim=(1e-3, 1.5), xlim=(0, t_end))
+        ax3.legend(fontsize=7, ncol=3, loc="lower right", title="dashed: |c_k(0)| e^(λ_k t)", title_fontsize=7)
         fig.tight_layout()
         self.text.value = (f"t = {self.times[-1]:.1f} &nbsp; leading mode now: <b>k = {self.leading_mode}</b> &nbsp; "
                            f"fastest growing: <b>k* = {ks}</b> (λ = {lam[ks - 1]:.3f})")
