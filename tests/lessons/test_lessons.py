@@ -63,11 +63,25 @@ EXPECTED = {
         "rate_SA": (lambda v: abs(v - 2.0) <= 0.01, "SA rate 2 +- 0.01"),
         "rate_USA": (lambda v: abs(v / (2 * math.e) - 1) <= 0.01, "USA rate 2e +- 1%"),
     },
-    "04_metastability": {
-        # F9: linear growth rate within 1e-4 relative; F10: k*(5) = 3; F11: 3 clusters form at beta = 5
+    "04_first_clusters": {
+        # F9: linear growth rate within 1e-4 relative; F10: k*(5) = 3; F11: 3 clusters form at beta = 5 (lattice)
         "growth_rate_relerr_beta5": (lambda v: 0 <= v <= 1e-4, "growth rate within 1e-4 relative"),
         "dominant_mode_beta5": (lambda v: v == 3, "k*(5) = 3"),
         "clusters_beta5": (lambda v: v == 3, "3 clusters at beta = 5"),
+        # 24 iid starts, n = 400, beta = 5: fractions vs an independent reference (tests/lesson_references.py)
+        "first_clusters_kstar_fraction": (lambda v: __import__("lesson_references").reference_ok("kstar", v),
+                                          "k* fraction vs reference"),
+        "first_clusters_kde_fraction": (lambda v: __import__("lesson_references").reference_ok("kde", v),
+                                        "KDE fraction vs reference"),
+    },
+    "05_metastability_time_scales": {
+        # docs/theory.md §8: closed forms = lattice formula; slopes of log T_k vs the closed-form rates (fit over the
+        # same betas, tests/lesson_references.py); T_2 lambda_2 ~ log(1/delta) - C (heuristic, C of order one)
+        "closed_form_max_relerr": (lambda v: 0 <= v <= 1e-9, "closed forms = lattice rates"),
+        "lifetime_slope_k2": (lambda v: __import__("lesson_references").slope_ok(2, v), "log T_2 slope"),
+        "lifetime_slope_k3": (lambda v: __import__("lesson_references").slope_ok(3, v), "log T_3 slope"),
+        "lifetime_slope_k4": (lambda v: __import__("lesson_references").slope_ok(4, v), "log T_4 slope"),
+        "T2_times_rate_beta12": (lambda v: math.log(1e3) - 2 <= v <= math.log(1e3) + 1, "T_2 lambda_2 ~ log 1/delta"),
     },
     "06_normalization": {
         # F4: Pre-LN d log(1 - rho) / d log t -> -2 within 1e-2; Post-LN rate 2 within 1e-3 relative
