@@ -4,6 +4,9 @@
 SECOND_EDITION = (
     "01_tokens_as_particles",
     "02_kuramoto",
+    "03_collapse",
+    "04_first_clusters",
+    "05_metastability_time_scales",
     "06_normalization",
     "07_long_context",
     "08_real_transformer",
