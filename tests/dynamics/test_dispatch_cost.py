@@ -16,6 +16,9 @@ from mftx_widgets import config as cfg
 from mftx_widgets.dynamics import reference
 from mftx_widgets.dynamics._kernels import dispatch, fourier, harmonics
 
+#: the moment kernels and the cost model choosing them: numba only (the numpy backend runs the dense sum).
+pytestmark = pytest.mark.numba
+
 Mode = dispatch.Mode
 
 

@@ -20,6 +20,9 @@ from mftx_widgets.config import HARMONIC_MIN_MASS, HARMONIC_TOL
 from mftx_widgets.dynamics import reference
 from mftx_widgets.dynamics._kernels import dispatch, fourier, harmonics
 
+#: the moment kernels and the cost model choosing them: numba only (the numpy backend runs the dense sum).
+pytestmark = pytest.mark.numba
+
 TOL64 = 1e-10
 TOL32 = 1e-6
 BETAS = (0.0, 1e-9, 0.3, 1.0, 2.0, 4.0, 10.0, 20.0, 30.0)

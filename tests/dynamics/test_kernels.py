@@ -175,6 +175,7 @@ def test_public_velocity_and_norm_schemes_match_oracle() -> None:
     assert v32.dtype == np.float32
 
 
+@pytest.mark.numba  # the polynomial exp of exp.py
 @pytest.mark.parametrize("dtype,lo,rel,slope", [("float64", -708.0, 4e-16, 3.5e-17), ("float32", -87.0, 2e-7, 2e-8)])
 def test_polynomial_exp_accuracy(dtype: str, lo: float, rel: float, slope: float) -> None:
     """The kernels' vectorised exp on [lo + 1, 0]: relative error <= rel + slope |x| (the slope is the rounding
@@ -243,6 +244,7 @@ def test_neighbour_kernel_error_bound(dtype: str) -> None:
                 assert np.abs(auto - ref).max() <= (2 * n * np.exp(-NEIGHBOR_TAIL) + _tol(dtype, beta)) * scale
 
 
+@pytest.mark.numba  # the cell list's pair count
 def test_neighbour_kernel_skips_far_pairs_and_validates() -> None:
     """At beta = 1000 uniform tokens visit a small fraction of the n^2 pairs; bad inputs raise ValueError."""
     rng = np.random.default_rng(2)
@@ -274,6 +276,7 @@ def test_beta_zero_fast_path_matches_oracle(kind, dtype):
         assert np.abs(forced - ref).max() <= (1e-14 if dtype == "float64" else 1e-6)
 
 
+@pytest.mark.numba  # the policy's choice among the numba kernels (cells, self3, ...)
 def test_dispatch_picks_named_modes_and_forced_modes_agree() -> None:
     """pick_mode: beta0 for beta = 0 (identity), cells for d = 3 at large n and beta, else the dense kernel by d;
     every forced mode that applies gives the oracle's velocity."""
@@ -297,6 +300,7 @@ def test_dispatch_picks_named_modes_and_forced_modes_agree() -> None:
                                 mode="self3")
 
 
+@pytest.mark.numba  # the polynomial exp of exp.py
 @pytest.mark.parametrize("dtype,lo,over", [("float64", -708.0, 709.8), ("float32", -87.0, 88.8)])
 def test_polynomial_exp_outside_its_range(dtype: str, lo: float, over: float) -> None:
     """NaN stays NaN (a bad score is never a plausible weight), +inf and arguments where exp overflows give inf,
@@ -353,6 +357,7 @@ def test_float32_at_huge_beta_is_finite(d: int) -> None:
             assert np.all(np.isfinite(v)) and np.abs(v).max() <= 1.0 + 1e-5, (beta, parallel)
 
 
+@pytest.mark.numba  # the thread probe of the numba kernels
 def test_thread_probe_decides_from_its_timings(monkeypatch) -> None:
     """use_parallel: False below PARALLEL_MIN_N, with one effective core or one numba thread; otherwise the
     probe's answer, which is True exactly when one call takes >= 1.3x two threaded halves (forced timings)."""
