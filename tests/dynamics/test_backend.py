@@ -114,3 +114,21 @@ def test_numba_and_numpy_single_linkage_agree() -> None:
 
 def test_backend_flag_matches_environment() -> None:
     assert backend.NUMBA is (os.environ.get("MFTX_NUMBA", "").strip() != "0" and backend.REASON == "")
+
+
+def test_numba_not_importable_falls_back_with_the_reason() -> None:
+    """numba absent (a None entry in sys.modules makes `import numba` raise ImportError): the numpy path runs,
+    says why, and matches the oracle."""
+    code = ("import sys; sys.modules['numba'] = None\n"
+            "import numpy as np, mftx_widgets as mw\n"
+            "from mftx_widgets.dynamics import reference\n"
+            "from mftx_widgets.dynamics._kernels import backend\n"
+            "x = mw.initial.uniform(200, 3, seed=1)\n"
+            "err = np.abs(mw.velocity(mw.Attention(beta=2.0), x) - reference.velocity(x, 2.0)).max()\n"
+            "print(backend.NUMBA, err)\n")
+    env = {k: v for k, v in os.environ.items() if k != "MFTX_NUMBA"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    flag, err = out.stdout.split()
+    assert flag == "False" and float(err) <= TOL
+    assert "numba is not importable" in out.stderr and "numpy path" in out.stderr

@@ -28,7 +28,7 @@ import pytest
 import mftx_widgets as mw
 from mftx_widgets.config import BLAS_MIN_D, MAX_EXP_ARG, NEIGHBOR_MIN_BETA, NEIGHBOR_MIN_N, NEIGHBOR_TAIL
 from mftx_widgets.dynamics import field, reference
-from mftx_widgets.dynamics._kernels import dispatch, exp, neighbors, policy
+from mftx_widgets.dynamics._kernels import dispatch, neighbors, policy
 
 NS = (1, 2, 7, 64, 1000)
 DS = (2, 3, 16, 128)
@@ -180,6 +180,8 @@ def test_public_velocity_and_norm_schemes_match_oracle() -> None:
 def test_polynomial_exp_accuracy(dtype: str, lo: float, rel: float, slope: float) -> None:
     """The kernels' vectorised exp on [lo + 1, 0]: relative error <= rel + slope |x| (the slope is the rounding
     of ln2 times k; weights are used relative to exp(0) = 1, so it never matters); exactly 0 far below."""
+    from mftx_widgets.dynamics._kernels import exp  # imports numba (this test is numba-marked)
+
     a = np.concatenate([np.linspace(lo + 1.0, 0.0, 200001), [0.0, -1e-300, 1e-7]]).astype(dtype)
     out = np.empty_like(a)
     exp._exp_array(a, out)
@@ -305,6 +307,8 @@ def test_dispatch_picks_named_modes_and_forced_modes_agree() -> None:
 def test_polynomial_exp_outside_its_range(dtype: str, lo: float, over: float) -> None:
     """NaN stays NaN (a bad score is never a plausible weight), +inf and arguments where exp overflows give inf,
     -inf and arguments <= lo 0; below the overflow it is still exp to the documented accuracy."""
+    from mftx_widgets.dynamics._kernels import exp  # imports numba (this test is numba-marked)
+
     a = np.array([np.nan, np.inf, -np.inf, over, 1e4, lo, lo - 1.0, 50.0, 80.0], dtype=dtype)
     out = np.empty_like(a)
     exp._exp_array(a, out)

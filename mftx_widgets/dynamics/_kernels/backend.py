@@ -34,5 +34,5 @@ def notice() -> None:
     if NUMBA or _SHOWN:
         return
     _SHOWN.append(True)
-    print(f"mftx_widgets: {REASON}: using the vectorised numpy path (same results, several times slower; "
-          f"pip install numba for the compiled kernels)", file=sys.stderr, flush=True)
+    print(f"mftx_widgets: {REASON}: using the vectorised numpy path (same results, about 20x slower than numba "
+          f"at n = 2000; pip install numba for the compiled kernels)", file=sys.stderr, flush=True)
