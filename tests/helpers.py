@@ -4,6 +4,7 @@ import probe. Tolerances come from mftx_widgets.config, never from literals copi
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -21,10 +22,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def modules_loaded_by(statement: str, watch=UI_MODULES) -> list[str]:
-    """Top-level names from `watch` that a fresh interpreter has in sys.modules after running `statement`."""
+def modules_loaded_by(statement: str, watch=UI_MODULES, env: dict[str, str] | None = None) -> list[str]:
+    """Top-level names from `watch` that a fresh interpreter has in sys.modules after running `statement`
+    (env: extra environment variables of that interpreter)."""
     code = (f"import sys, json; {statement}; "
             f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(watch)!r}))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    full = None if env is None else {**os.environ, **env}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300,
+                         env=full)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])

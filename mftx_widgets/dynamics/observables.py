@@ -6,12 +6,12 @@ Pairwise sums stream in row blocks (memory O(block * n)).
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
 from ..config import CLUSTER_TOL, MAX_EXP_ARG
 from ..errors import ParameterError
 from . import _validate as v
+from ._kernels.dispatch import link_roots
 from .field import check_model
 
 _BLOCK = 1024
@@ -113,38 +113,6 @@ def cosine_histogram(x, bins: int = 50) -> tuple[np.ndarray, np.ndarray]:
     return counts, edges
 
 
-@nb.njit(cache=True)
-def _link(u, tol):
-    n, d = u.shape
-    parent = np.arange(n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            s = 0.0
-            for k in range(d):
-                s += u[i, k] * u[j, k]
-            if 1.0 - s <= tol:
-                a = i
-                while parent[a] != a:
-                    parent[a] = parent[parent[a]]
-                    a = parent[a]
-                b = j
-                while parent[b] != b:
-                    parent[b] = parent[parent[b]]
-                    b = parent[b]
-                if a != b:
-                    if a < b:
-                        parent[b] = a
-                    else:
-                        parent[a] = b
-    labels = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        a = i
-        while parent[a] != a:
-            a = parent[a]
-        labels[i] = a
-    return labels
-
-
 def clusters(x, tol: float = CLUSTER_TOL) -> np.ndarray:
     """Cluster labels (n,) int, 0..k-1 in order of first appearance.
 
@@ -152,7 +120,7 @@ def clusters(x, tol: float = CLUSTER_TOL) -> np.ndarray:
     an angle of about 8 degrees), and clusters are the connected components.
     """
     tol = v.real("tol", tol, low=0.0, high=2.0)
-    roots = _link(_dirs(x), tol)
+    roots = link_roots(_dirs(x), tol)
     _, labels = np.unique(roots, return_inverse=True)
     order = {}
     out = np.empty_like(labels)

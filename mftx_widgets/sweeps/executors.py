@@ -272,10 +272,13 @@ def worker_init() -> None:
     """
     for key in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[key] = "1"
-    import numba
+    from ..dynamics._kernels.backend import NUMBA
 
-    # the kernels' thread policy reads this: the serial kernel is used whatever the size of the problem
-    numba.config.NUMBA_NUM_THREADS = 1
+    if NUMBA:    # without numba (the numpy path) there are no numba threads to set, and numba is never imported
+        import numba
+
+        # the kernels' thread policy reads this: the serial kernel is used whatever the size of the problem
+        numba.config.NUMBA_NUM_THREADS = 1
 
 
 def _executor_kind(executor) -> str:

@@ -14,7 +14,12 @@ import pytest
 import mftx_widgets as mw
 from mftx_widgets import config as cfg
 from mftx_widgets.dynamics import reference
-from mftx_widgets.dynamics._kernels import dispatch, fourier, harmonics
+
+pytest.importorskip("numba", reason="numba is not installed: the numpy backend has no moment kernels")
+from mftx_widgets.dynamics._kernels import dispatch, fourier, harmonics  # noqa: E402
+
+#: the moment kernels and the cost model choosing them: numba only (the numpy backend runs the dense sum).
+pytestmark = pytest.mark.numba
 
 Mode = dispatch.Mode
 

@@ -16,7 +16,12 @@ from scipy.special import ive
 import mftx_widgets as mw
 from mftx_widgets.config import HARMONIC_MIN_MASS, HARMONIC_TOL
 from mftx_widgets.dynamics import reference
-from mftx_widgets.dynamics._kernels import dispatch, fourier
+
+pytest.importorskip("numba", reason="numba is not installed: the numpy backend has no moment kernels")
+from mftx_widgets.dynamics._kernels import dispatch, fourier  # noqa: E402
+
+#: the moment kernels and the cost model choosing them: numba only (the numpy backend runs the dense sum).
+pytestmark = pytest.mark.numba
 
 TOL64 = 1e-10
 TOL32 = 1e-6

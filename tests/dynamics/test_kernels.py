@@ -28,7 +28,7 @@ import pytest
 import mftx_widgets as mw
 from mftx_widgets.config import BLAS_MIN_D, MAX_EXP_ARG, NEIGHBOR_MIN_BETA, NEIGHBOR_MIN_N, NEIGHBOR_TAIL
 from mftx_widgets.dynamics import field, reference
-from mftx_widgets.dynamics._kernels import dispatch, exp, neighbors, policy
+from mftx_widgets.dynamics._kernels import dispatch, neighbors, policy
 
 NS = (1, 2, 7, 64, 1000)
 DS = (2, 3, 16, 128)
@@ -175,10 +175,13 @@ def test_public_velocity_and_norm_schemes_match_oracle() -> None:
     assert v32.dtype == np.float32
 
 
+@pytest.mark.numba  # the polynomial exp of exp.py
 @pytest.mark.parametrize("dtype,lo,rel,slope", [("float64", -708.0, 4e-16, 3.5e-17), ("float32", -87.0, 2e-7, 2e-8)])
 def test_polynomial_exp_accuracy(dtype: str, lo: float, rel: float, slope: float) -> None:
     """The kernels' vectorised exp on [lo + 1, 0]: relative error <= rel + slope |x| (the slope is the rounding
     of ln2 times k; weights are used relative to exp(0) = 1, so it never matters); exactly 0 far below."""
+    from mftx_widgets.dynamics._kernels import exp  # imports numba (this test is numba-marked)
+
     a = np.concatenate([np.linspace(lo + 1.0, 0.0, 200001), [0.0, -1e-300, 1e-7]]).astype(dtype)
     out = np.empty_like(a)
     exp._exp_array(a, out)
@@ -243,6 +246,7 @@ def test_neighbour_kernel_error_bound(dtype: str) -> None:
                 assert np.abs(auto - ref).max() <= (2 * n * np.exp(-NEIGHBOR_TAIL) + _tol(dtype, beta)) * scale
 
 
+@pytest.mark.numba  # the cell list's pair count
 def test_neighbour_kernel_skips_far_pairs_and_validates() -> None:
     """At beta = 1000 uniform tokens visit a small fraction of the n^2 pairs; bad inputs raise ValueError."""
     rng = np.random.default_rng(2)
@@ -274,6 +278,7 @@ def test_beta_zero_fast_path_matches_oracle(kind, dtype):
         assert np.abs(forced - ref).max() <= (1e-14 if dtype == "float64" else 1e-6)
 
 
+@pytest.mark.numba  # the policy's choice among the numba kernels (cells, self3, ...)
 def test_dispatch_picks_named_modes_and_forced_modes_agree() -> None:
     """pick_mode: beta0 for beta = 0 (identity), cells for d = 3 at large n and beta, else the dense kernel by d;
     every forced mode that applies gives the oracle's velocity."""
@@ -297,10 +302,13 @@ def test_dispatch_picks_named_modes_and_forced_modes_agree() -> None:
                                 mode="self3")
 
 
+@pytest.mark.numba  # the polynomial exp of exp.py
 @pytest.mark.parametrize("dtype,lo,over", [("float64", -708.0, 709.8), ("float32", -87.0, 88.8)])
 def test_polynomial_exp_outside_its_range(dtype: str, lo: float, over: float) -> None:
     """NaN stays NaN (a bad score is never a plausible weight), +inf and arguments where exp overflows give inf,
     -inf and arguments <= lo 0; below the overflow it is still exp to the documented accuracy."""
+    from mftx_widgets.dynamics._kernels import exp  # imports numba (this test is numba-marked)
+
     a = np.array([np.nan, np.inf, -np.inf, over, 1e4, lo, lo - 1.0, 50.0, 80.0], dtype=dtype)
     out = np.empty_like(a)
     exp._exp_array(a, out)
@@ -353,6 +361,7 @@ def test_float32_at_huge_beta_is_finite(d: int) -> None:
             assert np.all(np.isfinite(v)) and np.abs(v).max() <= 1.0 + 1e-5, (beta, parallel)
 
 
+@pytest.mark.numba  # the thread probe of the numba kernels
 def test_thread_probe_decides_from_its_timings(monkeypatch) -> None:
     """use_parallel: False below PARALLEL_MIN_N, with one effective core or one numba thread; otherwise the
     probe's answer, which is True exactly when one call takes >= 1.3x two threaded halves (forced timings)."""

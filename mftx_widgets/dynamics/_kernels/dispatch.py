@@ -10,6 +10,10 @@
 
 Every dense mode has a serial and a parallel (prange) driver; policy.use_parallel picks one.
 
+Without numba (backend.NUMBA False) every mode but BETA0 runs numpy_paths.attention_into, the exact dense sum
+in blocks of rows (forced modes keep their checks of d and Q = K = V = I); the cost model then offers only
+the dense mode (no cells, no moment paths), and single linkage (link_roots) uses numpy_paths.link_roots.
+
 Cost model (cheapest_mode; coefficients in config, measured by benchmarks/bench_harmonic.py on one core):
     dense     COST_DENSE[(d, dtype)] n^2, / COST_PARALLEL if use_parallel(n)   (d = 2, 3; other d: dense only)
     cells     the dense cost times COST_CELLS NEIGHBOR_TAIL / beta  (only where the measured rule of NEIGHBOR_MIN_N
@@ -32,11 +36,16 @@ from ... import config as cfg
 from ...config import BLAS_MIN_D, NEIGHBOR_MIN_BETA, NEIGHBOR_MIN_N
 from ...errors import ParameterError
 from ..models import Attention
-from .dense import _chunk_parallel, _chunk_rows, _self3_parallel, _self3_rows, _tile_parallel, _tile_rows
-from .fourier import fourier_attention_into, fourier_plan, spread_of
-from .harmonics import harmonic_attention_into, harmonic_plan
+from . import numpy_paths
+from .backend import NUMBA
 from .neighbors import attention_cutoff_into
 from .policy import _blocks, _SingleThreadBlas, use_parallel
+
+if NUMBA:   # the kernel modules import numba at top level: never loaded on the numpy path (backend.py)
+    from .dense import _chunk_parallel, _chunk_rows, _self3_parallel, _self3_rows, _tile_parallel, _tile_rows
+    from .fourier import fourier_attention_into, fourier_plan, spread_of
+    from .harmonics import harmonic_attention_into, harmonic_plan
+    from .links import _link
 
 
 class Mode(str, Enum):
@@ -71,7 +80,7 @@ def pick_mode(model: Attention, n: int, d: int, spread: float = 0.0) -> Mode:
 # ---------------------------------------------------------------------------------------------------------
 def moment_plan(model: Attention, d: int, spread: float = 0.0) -> tuple[Mode, int, int] | None:
     """(FOURIER, K, P) for d = 2 or (HARMONIC, L, P) for d = 3 when a moment path applies, else None."""
-    if not model.identity or d not in (2, 3) or model.beta > cfg.HARMONIC_MAX_BETA:
+    if not NUMBA or not model.identity or d not in (2, 3) or model.beta > cfg.HARMONIC_MAX_BETA:
         return None
     plan = (fourier_plan if d == 2 else harmonic_plan)(model.beta, spread)
     if plan is None:
@@ -87,7 +96,7 @@ def path_costs(model: Attention, n: int, d: int, moments: bool = True, spread: f
     costs = {dense: cfg.COST_DENSE.get((d, model.dtype), 1e-9 * d) * float(n) * n}
     if d in (2, 3) and n >= cfg.PARALLEL_MIN_N and use_parallel(n):
         costs[dense] /= cfg.COST_PARALLEL
-    if d == 3 and model.identity and n >= NEIGHBOR_MIN_N and model.beta >= NEIGHBOR_MIN_BETA:
+    if NUMBA and d == 3 and model.identity and n >= NEIGHBOR_MIN_N and model.beta >= NEIGHBOR_MIN_BETA:
         costs[Mode.CELLS] = costs[dense] * min(1.0, cfg.COST_CELLS * cfg.NEIGHBOR_TAIL / model.beta)
     found = moment_plan(model, d, spread) if moments else None
     if found is not None:
@@ -136,6 +145,8 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
     n, d = x.shape
     if softmax and model.kind == "USA":
         model = model.replace(kind="SA")      # the same direction on every path, and no e^beta anywhere
+    if not NUMBA:
+        return _numpy_into(model, x, out, project, parallel, mode, softmax)
     spread = None
     if mode is None:
         if parallel is None and model.identity and d in (2, 3) and 0.0 < model.beta <= cfg.HARMONIC_MAX_BETA:
@@ -196,3 +207,31 @@ def attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bo
         else:
             _chunk_rows(xt, qt, kt, vt, shift_known, usa, project, out, 0, n)
     return out
+
+
+def _numpy_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bool, parallel: bool | None,
+                mode: Mode | str | None, softmax: bool) -> np.ndarray:
+    """attention_into without numba: BETA0 where the policy (or the caller) picks it, else the exact dense numpy
+    sum (numpy_paths.py) for every mode; a forced mode keeps its checks of d and Q = K = V = I."""
+    n, d = x.shape
+    if mode is None:
+        mode = pick_mode(model, n, d)
+        if mode is Mode.BETA0 and parallel is not None:    # forced paths stay kernels (here: the dense sum)
+            mode = dense_mode(model, d)
+    else:
+        mode = Mode(mode)
+        need = {Mode.SELF3: 3, Mode.CELLS: 3, Mode.HARMONIC: 3, Mode.FOURIER: 2}.get(mode)
+        if need is not None and not (d == need and model.identity):
+            raise ParameterError(f"mode {mode.value!r} needs d = {need} and Q = K = V = I, got d = {d}, "
+                                 f"identity = {model.identity}")
+    if mode is Mode.BETA0:
+        return _beta0_into(x, out, project)
+    return numpy_paths.attention_into(model, x, out, project, softmax=softmax)
+
+
+def link_roots(u: np.ndarray, tol: float) -> np.ndarray:
+    """Single linkage of unit rows u (n, d) float64: i ~ j when 1 - <u_i, u_j> <= tol; (n,) int64, for each token
+    the smallest index of its connected component (numba union-find, or numpy_paths.link_roots without numba)."""
+    if NUMBA:
+        return _link(u, tol)
+    return numpy_paths.link_roots(u, tol)

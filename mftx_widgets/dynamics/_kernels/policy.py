@@ -13,11 +13,10 @@ import threading
 import time
 from collections.abc import Iterator
 
-import numba as nb
 import numpy as np
 
 from ...config import PARALLEL_MIN_N, PARALLEL_PROBE
-from .dense import _self3_rows
+from .backend import NUMBA
 
 _BLAS: list = []
 
@@ -61,6 +60,8 @@ class _SingleThreadBlas:
 
 def _blocks() -> int:
     """Row blocks of a parallel call: 4 per numba thread (load balance)."""
+    import numba as nb
+
     return 4 * nb.get_num_threads()
 
 
@@ -106,6 +107,8 @@ def _threads_pay() -> bool:
             _PROBE["pay"] = env in ("1", "true", "yes")
             return _PROBE["pay"]
         import threading
+
+        from .dense import _self3_rows
 
         rng = np.random.default_rng(0)
         x = rng.standard_normal((2048, 3))
@@ -155,8 +158,13 @@ def use_parallel(n: int) -> bool:
     inside a ``serial()`` context of the calling thread.
 
     Set MFTX_PARALLEL=0 / 1 to skip the probe and force the answer (the n and core conditions still apply).
+    Always False without numba (backend.NUMBA): the numpy path has no threads of its own.
     """
-    if getattr(_SERIAL, "depth", 0) or n < PARALLEL_MIN_N or effective_cores() < 2 or nb.config.NUMBA_NUM_THREADS < 2:
+    if not NUMBA or getattr(_SERIAL, "depth", 0) or n < PARALLEL_MIN_N or effective_cores() < 2:
+        return False
+    import numba as nb
+
+    if nb.config.NUMBA_NUM_THREADS < 2:
         return False
     return _threads_pay() if PARALLEL_PROBE else True
 
