@@ -132,14 +132,17 @@ def test_lesson_page_draws_figures_and_3d_views(site, i):
     out, pages, work = site
     page_path = pages[i]
     n_png, n_3d = _executed_outputs(work / page_path.with_suffix(".ipynb").name)
-    assert n_png >= 1 and n_3d >= 1, (n_png, n_3d)       # every lesson shows a static figure and a 3D view
+    stem = page_path.stem[:2]
+    # every lesson shows static figures; lesson 01 (the playground) embeds 3D views, others may use 2D explorables
+    assert n_png >= 1, n_png
+    assert n_3d >= 1 or stem != "01", n_3d
     text = page_path.read_text()
-    assert "jupyter-threejs" in bs.widget_modules(text)
+    assert n_3d == 0 or "jupyter-threejs" in bs.widget_modules(text)
     with bs.static_server(out) as base, bs.chromium_page() as page:
         _open(page, base, page_path.name, text)
-        page.locator("canvas").first.wait_for(state="attached", timeout=60_000)
+        if n_3d:
+            page.locator("canvas").first.wait_for(state="attached", timeout=60_000)
         page.wait_for_timeout(3000)
-        stem = page_path.stem[:2]
         bs.screenshot(page, f"site-lesson{stem}")
         assert not bs.static_widget_errors(page), bs.static_widget_errors(page)
         figures = page.evaluate("""() => Array.from(document.querySelectorAll('.cell_output img'))
