@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -25,3 +26,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "numba" in item.keywords:
             item.add_marker(skip)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _current_event_loop():
+    """Every test starts with a current event loop in the main thread, as a Jupyter kernel has (a test that used
+    asyncio.run leaves none, which would break a later test that starts a widget's frame loop)."""
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+    yield

@@ -3,6 +3,7 @@ import probe. Tolerances come from mftx_widgets.config, never from literals copi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -32,3 +33,13 @@ def modules_loaded_by(statement: str, watch=UI_MODULES, env: dict[str, str] | No
                          env=full)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_async(coro):
+    """Run a coroutine to its end on a private event loop, then close it (the thread's current loop is left alone:
+    asyncio.run would unset it, and later tests that start a FrameLoop outside a running loop need one)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+from helpers import run_async
 from scipy.special import iv
 
 from mftx_widgets.views.explorables.fourier_spectrum import FourierSpectrum, K
@@ -74,12 +75,5 @@ def test_live_task_ends_on_close():
         await asyncio.sleep(0.1)
         return running, task.done()
 
-    assert run_in_current_loop(scenario()) == (True, True)
+    assert run_async(scenario()) == (True, True)
 
-
-def run_in_current_loop(coro):
-    """Run on a fresh loop left installed as the current one (asyncio.run would unset it and break later tests
-    that start a FrameLoop outside a running loop, as a kernel never does)."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    return loop.run_until_complete(coro)

@@ -8,6 +8,7 @@ import asyncio
 
 import numpy as np
 import pytest
+from helpers import run_async
 from scipy import optimize, special
 
 from mftx_widgets.errors import ParameterError
@@ -76,9 +77,4 @@ def test_play_runs_frames_and_close_ends_the_task():
         await asyncio.sleep(0.1)
         return task.done() and e.player.loop.task.done() and not e.player.loop.running
 
-    # a private loop, not asyncio.run: that would leave "no current event loop" to later tests that click Play
-    loop = asyncio.new_event_loop()
-    try:
-        assert loop.run_until_complete(scenario())
-    finally:
-        loop.close()
+    assert run_async(scenario())

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import run_async
 from scipy.integrate import quad
 
 from mftx_widgets.errors import ParameterError
@@ -77,8 +78,4 @@ def test_play_task_ends_on_close():
         await asyncio.sleep(0.1)
         return alive, task.done()
 
-    loop = asyncio.new_event_loop()         # not asyncio.run: it would unset the thread's event loop for later tests
-    try:
-        assert loop.run_until_complete(scenario()) == (True, True)
-    finally:
-        loop.close()
+    assert run_async(scenario()) == (True, True)

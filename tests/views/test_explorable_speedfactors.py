@@ -7,6 +7,7 @@ import asyncio
 
 import numpy as np
 import pytest
+from helpers import run_async
 
 from mftx_widgets.views.explorables.speedfactors import SpeedFactors
 
@@ -64,8 +65,4 @@ def test_play_task_ends_on_close():
         await asyncio.sleep(0.1)
         return alive, task.done()
 
-    loop = asyncio.new_event_loop()         # not asyncio.run: it would unset the thread's event loop for later tests
-    try:
-        assert loop.run_until_complete(scenario()) == (True, True)
-    finally:
-        loop.close()
+    assert run_async(scenario()) == (True, True)
