@@ -43,3 +43,10 @@ def run_async(coro):
         return loop.run_until_complete(coro)
     finally:
         loop.close()
+
+
+def live_widget_count() -> int:
+    """How many ipywidgets are alive (a leak check counts them before and after)."""
+    from ipywidgets.widgets.widget import _instances
+
+    return len(_instances)

@@ -7,36 +7,13 @@ import asyncio
 import tracemalloc
 from types import SimpleNamespace
 
-import ipywidgets as w
 import numpy as np
 import pytest
+from helpers import live_widget_count
 
 import mftx_widgets as mw
 from mftx_widgets.dynamics.observables import attention_weights
 from mftx_widgets.views import PRESETS, Explorer
-
-
-@pytest.fixture
-def explorer():
-    made = []
-
-    def make(**kw):
-        kw.setdefault("n", 20)
-        ex = Explorer(**kw)
-        made.append(ex)
-        return ex
-
-    yield make
-    for ex in made:
-        ex.close()
-
-
-def _live_widgets() -> int:
-    try:
-        from ipywidgets.widgets.widget import _instances
-    except ImportError:   # older ipywidgets
-        _instances = w.Widget.widgets
-    return len(_instances)
 
 
 def run_frames(ex: Explorer, frames: int) -> None:
@@ -130,7 +107,7 @@ def test_frame_loop_runs_one_task_and_ends_on_close(explorer):
 def test_no_widget_or_memory_growth_over_2000_frames(explorer):
     ex = explorer(n=8, d=3, plot_interval=10.0)
     run_frames(ex, 1400)
-    n_widgets = _live_widgets()
+    n_widgets = live_widget_count()
     tracemalloc.start()
     run_frames(ex, 100)
     base = tracemalloc.take_snapshot()
@@ -138,7 +115,7 @@ def test_no_widget_or_memory_growth_over_2000_frames(explorer):
     grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(base, "filename"))
     tracemalloc.stop()
     assert ex.steps_total == 2000
-    assert _live_widgets() == n_widgets                        # no widget created per frame
+    assert live_widget_count() == n_widgets                        # no widget created per frame
     assert len(ex.history) <= ex.history.max_len and len(ex.history.snapshots) <= ex.history.max_snapshots
     assert grown < 256 * 1024, f"memory grew by {grown} bytes over 500 frames"
 

@@ -12,6 +12,7 @@ import types
 import ipywidgets as w
 import numpy as np
 import pytest
+from helpers import live_widget_count
 
 import mftx_widgets as mw
 from mftx_widgets.views import Explorer, SphereView, _common
@@ -20,24 +21,6 @@ from mftx_widgets.views._common import MAX_COLOUR_CLUSTERS, TAB10, hex_to_rgb
 RENDERERS = ("threejs", "matplotlib")
 
 
-@pytest.fixture
-def explorer():
-    made = []
-
-    def make(**kw):
-        kw.setdefault("n", 20)
-        ex = Explorer(**kw)
-        made.append(ex)
-        return ex
-
-    yield make
-    for ex in made:
-        ex.close()
-
-
-def _live_widgets() -> int:
-    from ipywidgets.widgets.widget import _instances
-    return len(_instances)
 
 
 def run_frames(ex: Explorer, frames: int) -> None:
@@ -144,7 +127,7 @@ def test_frame_loop_runs_one_task_and_ends_on_close(explorer, renderer):
 def test_no_widget_or_memory_growth_over_2000_frames(explorer, renderer):
     ex = explorer(n=8, d=3, plot_interval=10.0, renderer=renderer)
     run_frames(ex, 1400)
-    n_widgets = _live_widgets()
+    n_widgets = live_widget_count()
     tracemalloc.start()
     run_frames(ex, 100)
     base = tracemalloc.take_snapshot()
@@ -152,7 +135,7 @@ def test_no_widget_or_memory_growth_over_2000_frames(explorer, renderer):
     grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(base, "filename"))
     tracemalloc.stop()
     assert ex.steps_total == 2000
-    assert _live_widgets() == n_widgets                        # no widget created per frame
+    assert live_widget_count() == n_widgets                        # no widget created per frame
     assert grown < 256 * 1024, f"memory grew by {grown} bytes over 500 frames"
 
 
@@ -160,9 +143,9 @@ def test_no_widget_or_memory_growth_over_2000_frames(explorer, renderer):
 def test_close_closes_the_canvas(renderer):
     view = SphereView(mw.Simulation(mw.Attention(beta=1.0), mw.initial.uniform(5, 3, seed=0)), renderer=renderer)
     canvas = view.renderer
-    before = _live_widgets()
+    before = live_widget_count()
     view.close()
-    assert canvas.comm is None and _live_widgets() < before
+    assert canvas.comm is None and live_widget_count() < before
 
 
 # -- the look (issue 15) ----------------------------------------------------------------------------------------------
