@@ -146,7 +146,7 @@ class SweepResult:
         with np.load(path, allow_pickle=False) as f:
             header = json.loads(str(f["header"]))
             if header.get("format") != FORMAT:
-                raise ValueError(f"{path} is not a sweep result written by SweepResult.save")
+                raise ParameterError(f"{path} is not a sweep result written by SweepResult.save")
             axes = {k: f[f"axis{i}"] for i, k in enumerate(header["axes"])}
             data = {k: f[f"data{i}"] for i, k in enumerate(header["data"])}
             t = f["t"] if "t" in f.files else None

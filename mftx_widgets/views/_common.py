@@ -47,13 +47,13 @@ def user_colours(color, n: int) -> np.ndarray:
     arr = np.asarray(color, dtype=float)
     if arr.shape == (n,):
         if not np.all(np.isfinite(arr)):
-            raise ValueError("color values must be finite")
+            raise ParameterError("color values must be finite")
         span = arr.max() - arr.min()
         u = (arr - arr.min()) / span if span > 0 else np.zeros(n)
         return np.ascontiguousarray(colormaps["viridis"](u)[:, :3], dtype=np.float32)
     if arr.shape == (n, 3) and np.all((arr >= 0) & (arr <= 1)):
         return np.ascontiguousarray(arr, dtype=np.float32)
-    raise ValueError(f"color must be None, a colour name, an (n,) = ({n},) array of values or an (n, 3) RGB array "
+    raise ParameterError(f"color must be None, a colour name, an (n,) = ({n},) array of values or an (n, 3) RGB array "
                      f"in [0, 1], got shape {arr.shape}")
 
 
@@ -91,7 +91,7 @@ def project3(x: np.ndarray, projection: str = "first3", basis: np.ndarray | None
 
 def check_projection(projection: str) -> str:
     if projection not in PROJECTIONS:
-        raise ValueError(f"projection must be one of {PROJECTIONS}, got {projection!r}")
+        raise ParameterError(f"projection must be one of {PROJECTIONS}, got {projection!r}")
     return projection
 
 

@@ -11,6 +11,7 @@ import ipywidgets as w
 import numpy as np
 
 from ...dynamics import Simulation
+from ...errors import ParameterError
 from ..player import Player
 from ..plots import new_canvas
 from ..sphere import SphereView
@@ -27,7 +28,7 @@ class LiveExplorable(w.VBox):
     def __init__(self) -> None:
         self._controls = self.controls()
         if len(self._controls) > 3:
-            raise ValueError("an explorable has at most four controls: three plus the view's Play")
+            raise ParameterError("an explorable has at most four controls: three plus the view's Play")
         self.figure, self.canvas = new_canvas(self.figsize, 80)
         self.text = w.HTML(layout=w.Layout(margin="4px 0 0 8px"))
         self.player = Player(self.make_sim(), record=False, plot_interval=0.25)
