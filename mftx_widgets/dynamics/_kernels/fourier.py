@@ -236,14 +236,21 @@ def _dense_rows2(xt, qt, usa, project, out, rows):
         _chunk_rows(xt, qt, xt, xt, True, usa, project, out, i, i + 1)
 
 
-def fourier_plan(beta: float, spread: float, tol: float = HARMONIC_TOL,
-                 min_mass: float = HARMONIC_MIN_MASS) -> tuple[int, int] | None:
-    """(K, P) for rows with max | |x|^2 - 1 | = spread, or None when either exceeds its cap."""
-    order = fourier_order(beta * (1.0 + spread), tol, min_mass)
+def plan_orders(order_of, beta: float, spread: float, tol: float = HARMONIC_TOL,
+                min_mass: float = HARMONIC_MIN_MASS) -> tuple[int, int] | None:
+    """(angular order, radial order P) for rows with max | |x|^2 - 1 | = spread, or None when either exceeds its
+    cap; order_of(beta, tol, min_mass) is fourier_order (d = 2) or harmonics.harmonic_degree (d = 3)."""
+    order = order_of(beta * (1.0 + spread), tol, min_mass)
     if order is None:
         return None
     radial = radial_order(beta, spread, order, tol, min_mass)
     return None if radial is None else (order, radial)
+
+
+def fourier_plan(beta: float, spread: float, tol: float = HARMONIC_TOL,
+                 min_mass: float = HARMONIC_MIN_MASS) -> tuple[int, int] | None:
+    """(K, P) for rows with max | |x|^2 - 1 | = spread, or None when either exceeds its cap."""
+    return plan_orders(fourier_order, beta, spread, tol, min_mass)
 
 
 def fourier_attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bool,

@@ -57,7 +57,7 @@ from ...errors import ParameterError
 from ..models import Attention
 from .dense import _self3_rows
 from .exp import _FM
-from .fourier import _radial, radial_order, spread_of
+from .fourier import _radial, plan_orders, spread_of
 
 #: tokens per block of the moment and evaluation loops (the inner loops over a block vectorise).
 BLOCK = 128
@@ -323,11 +323,7 @@ def harmonic_moments(x: np.ndarray, degree: int, radial: int = 0) -> tuple[np.nd
 def harmonic_plan(beta: float, spread: float, tol: float = HARMONIC_TOL,
                   min_mass: float = HARMONIC_MIN_MASS) -> tuple[int, int] | None:
     """(L, P) for rows with max | |x|^2 - 1 | = spread, or None when either exceeds its cap."""
-    degree = harmonic_degree(beta * (1.0 + spread), tol, min_mass)
-    if degree is None:
-        return None
-    radial = radial_order(beta, spread, degree, tol, min_mass)
-    return None if radial is None else (degree, radial)
+    return plan_orders(harmonic_degree, beta, spread, tol, min_mass)
 
 
 def harmonic_attention_into(model: Attention, x: np.ndarray, out: np.ndarray, project: bool,
